@@ -229,6 +229,9 @@ fn server_answers_a_line_of_exactly_64_kib() {
         &answer[..answer.len().min(40)],
         server.stderr()
     );
+    // ...as one line: not in two pieces.
+    client.send_line("fin");
+    client.expect_line("fin");
 }
 
 #[test]
