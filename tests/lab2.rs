@@ -150,7 +150,7 @@ fn server_answers_adios_with_a_capital_accented_o_as_an_ordinary_line() {
 }
 
 #[test]
-fn server_answers_a_line_that_only_contains_adios_as_an_ordinary_line() {
+fn server_answers_a_line_that_starts_with_adios_as_an_ordinary_line() {
     let server = Server::start(lab!("lab2_server"));
     let mut client = server.connect();
     client.send_line("adios amigos");
