@@ -144,7 +144,7 @@ fn to_text(mut line: Vec<u8>) -> String {
 /// spaces around it and the case of its ASCII letters.
 fn is_goodbye(line: &str) -> bool {
     let word = line.trim();
-    // eq_ignore_ascii_case folds A-Z only, as the contract says: "Adiós"
-    // is a goodbye, "ADIÓS" is not (Ó is not ASCII).
+    // eq_ignore_ascii_case folds A-Z only, as the contract says: "Adiós" is
+    // a goodbye; "ADIÓS" is not (Ó is not ASCII), and the tests leave it free.
     word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
