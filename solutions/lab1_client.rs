@@ -43,6 +43,9 @@ fn main() -> anyhow::Result<()> {
     for line in io::stdin().lock().split(b'\n') {
         let mut message = line.context("could not read standard input")?;
         message.push(b'\n');
+        // Simplification: the whole line goes out before its echo is read. A
+        // line of several MB fills the socket buffers both ways, and both
+        // programs block in write() for good; lab 3 reads on its own thread.
         send(&mut stream, &message).with_context(|| format!("could not send to {addr}"))?;
         let echo = receive_echo(&mut stream, message.len())
             .with_context(|| format!("could not read the echo from {addr}"))?;

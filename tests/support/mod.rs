@@ -10,6 +10,8 @@
 
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
+// The helpers are #[track_caller]: a failure points at the line of the test
+// that expected something, not at this file.
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -72,16 +74,20 @@ impl Program {
     /// For programs that keep running: spawn with piped stdin, stdout and
     /// stderr. The returned guard kills and reaps the process when dropped,
     /// also when the test panics.
+    #[track_caller]
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = Command::new(self.path)
+        let child = Command::new(self.path)
             .args(args)
             // A starter's todo!() message then reads in two lines, not forty.
             .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("could not start {}: {e}", self.name));
+            .spawn();
+        let mut child = match child {
+            Ok(child) => child,
+            Err(e) => panic!("could not start {}: {e}", self.name),
+        };
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let stderr_log = Log::default();
@@ -98,6 +104,7 @@ impl Program {
 
     /// Spawns a server on `--port 0` and waits for its `listening on
     /// IP:PORT` line, so tests can run in parallel on free ports.
+    #[track_caller]
     pub fn start_server(&self, extra_args: &[&str]) -> Server {
         let mut args = vec!["--port", "0"];
         args.extend_from_slice(extra_args);
@@ -204,16 +211,17 @@ impl Running {
     }
 
     /// Types a line on the program's stdin, as a user at the keyboard would.
+    #[track_caller]
     pub fn type_line(&mut self, line: &str) {
         self.type_bytes(format!("{line}\n").as_bytes());
     }
 
+    #[track_caller]
     pub fn type_bytes(&mut self, bytes: &[u8]) {
         let name = self.name;
-        let stdin = self
-            .stdin
-            .as_mut()
-            .unwrap_or_else(|| panic!("the test already closed {name}'s stdin"));
+        let Some(stdin) = self.stdin.as_mut() else {
+            panic!("the test already closed {name}'s stdin");
+        };
         // A program that exited no longer reads its stdin: say so, with why.
         if let Err(e) = stdin.write_all(bytes).and_then(|()| stdin.flush()) {
             panic!(
@@ -230,6 +238,7 @@ impl Running {
     }
 
     /// The next line on stdout, without its `\n` (or `\r\n`).
+    #[track_caller]
     pub fn read_line(&mut self) -> String {
         match self.next_stdout_line() {
             Ok(line) => line,
@@ -244,6 +253,7 @@ impl Running {
     }
 
     /// The next line on stdout must be `expected`.
+    #[track_caller]
     pub fn expect_line(&mut self, expected: &str) {
         match self.next_stdout_line() {
             Ok(line) if line == expected => {}
@@ -264,6 +274,7 @@ impl Running {
 
     /// Nothing more on stdout: the program closes it (exits) without
     /// printing another line.
+    #[track_caller]
     pub fn expect_no_more_output(&mut self) {
         match self.next_stdout_line() {
             Err(Missing::End) if self.partial_stdout.is_empty() => {}
@@ -312,6 +323,7 @@ impl Running {
     }
 
     /// Waits (with the deadline) for the program to exit, and returns how.
+    #[track_caller]
     pub fn wait_for_exit(&mut self) -> ExitStatus {
         match self.child.wait_timeout(DEADLINE) {
             Ok(Some(status)) => status,
@@ -326,6 +338,7 @@ impl Running {
     }
 
     /// The program exits with status 0 within the deadline.
+    #[track_caller]
     pub fn expect_success(&mut self) {
         let status = self.wait_for_exit();
         assert!(
@@ -337,6 +350,7 @@ impl Running {
     }
 
     /// The program is still running (has not exited by now).
+    #[track_caller]
     pub fn expect_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!(
@@ -362,6 +376,7 @@ impl Running {
     }
 
     /// Reads the contract's first stderr line, `listening on IP:PORT`.
+    #[track_caller]
     fn read_listening_line(&mut self) -> SocketAddr {
         let line = match self.stderr.recv_timeout(DEADLINE) {
             Ok(line) => String::from_utf8_lossy(&line).trim_end().to_string(),
@@ -378,13 +393,13 @@ impl Running {
         };
         let addr = line
             .strip_prefix("listening on ")
-            .and_then(|addr| addr.trim().parse::<SocketAddr>().ok())
-            .unwrap_or_else(|| {
-                panic!(
-                    "expected the first line of {}'s stderr to be `listening on IP:PORT`, got {line:?}",
-                    self.name
-                )
-            });
+            .and_then(|addr| addr.trim().parse::<SocketAddr>().ok());
+        let Some(addr) = addr else {
+            panic!(
+                "expected the first line of {}'s stderr to be `listening on IP:PORT`, got {line:?}",
+                self.name
+            )
+        };
         assert_ne!(
             addr.port(),
             0,
@@ -415,6 +430,7 @@ pub struct Server {
 }
 
 impl Server {
+    #[track_caller]
     pub fn start(program: Program) -> Server {
         program.start_server(&[])
     }
@@ -425,15 +441,17 @@ impl Server {
     }
 
     /// Opens a connection to the server, as a client would.
+    #[track_caller]
     pub fn connect(&self) -> Peer {
-        let stream = TcpStream::connect(self.addr).unwrap_or_else(|e| {
-            panic!(
+        let stream = match TcpStream::connect(self.addr) {
+            Ok(stream) => stream,
+            Err(e) => panic!(
                 "could not connect to {} at {}: {e}\n{}",
                 self.running.name,
                 self.addr,
                 self.running.stderr_report()
-            )
-        });
+            ),
+        };
         Peer::new(
             stream,
             self.running.name,
@@ -480,6 +498,7 @@ impl FakeServer {
     }
 
     /// Waits for `client` to connect, with the deadline.
+    #[track_caller]
     pub fn accept(&self, client: &Running) -> Peer {
         let (accepted, receiver) = mpsc::channel();
         let listener = Arc::clone(&self.listener);
@@ -566,6 +585,7 @@ impl Peer {
         self.stream.local_addr().expect("local address")
     }
 
+    #[track_caller]
     pub fn send(&mut self, bytes: &[u8]) {
         if let Err(e) = self.stream.write_all(bytes) {
             panic!(
@@ -577,6 +597,7 @@ impl Peer {
         }
     }
 
+    #[track_caller]
     pub fn send_line(&mut self, line: &str) {
         self.send(format!("{line}\n").as_bytes());
     }
@@ -597,6 +618,7 @@ impl Peer {
     }
 
     /// Reads exactly `n` bytes, however many reads they take.
+    #[track_caller]
     pub fn read_exact(&mut self, n: usize) -> Vec<u8> {
         let deadline = Instant::now() + DEADLINE;
         while self.pending.len() < n {
@@ -617,6 +639,7 @@ impl Peer {
     }
 
     /// The next bytes received must be `expected`, exactly.
+    #[track_caller]
     pub fn expect_bytes(&mut self, expected: &[u8]) {
         let got = self.read_exact(expected.len());
         if got != expected {
@@ -634,6 +657,7 @@ impl Peer {
     }
 
     /// The next line received, without its `\n` (or `\r\n`).
+    #[track_caller]
     pub fn read_line(&mut self) -> String {
         let deadline = Instant::now() + DEADLINE;
         loop {
@@ -660,6 +684,7 @@ impl Peer {
     }
 
     /// The next line received must be `expected`.
+    #[track_caller]
     pub fn expect_line(&mut self, expected: &str) {
         let deadline = Instant::now() + DEADLINE;
         loop {
@@ -690,6 +715,7 @@ impl Peer {
 
     /// The other side closes the connection (or resets it) without sending
     /// anything more.
+    #[track_caller]
     pub fn expect_closed(&mut self) {
         let deadline = Instant::now() + DEADLINE;
         loop {
