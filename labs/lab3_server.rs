@@ -74,40 +74,23 @@ fn chat(stream: TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
-fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
-    // TODO (step 1): for each line of stdin (io::stdin().lock().split(b'\n')),
-    // return Ok(()) if it is_goodbye(); otherwise send it plus `\n` with
-    // write_all() (add `Write` to `use std::io`). Return Ok(()) when stdin
-    // ends too. Drop the `_` from `_stream` when you use it.
-    todo!("step 1: send each line typed on stdin; see docs/en/lab3.md, step 1")
-}
-
-/// Says `adios` and closes our sending half: the peer reads the end of the
-/// stream, while we still receive what it has left to say.
-fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
-    // TODO (step 2): send `adios\n`, then shut down the writing half of the
-    // stream (shutdown(Shutdown::Write); add `Shutdown` to `use std::net`),
-    // not the whole connection. Drop the `_` from `_stream` when you use it.
-    todo!("step 2: say adios and stop sending; see docs/en/lab3.md, step 2")
-}
-
 /// Prints every line that arrives, until the goodbye word or the end.
 fn receive_lines(_stream: TcpStream) {
-    // TODO (step 3): wrap the stream in a BufReader and loop on read_line():
+    // TODO (step 1): wrap the stream in a BufReader and loop on read_line():
     // - Ok(Some(line)): print it on stdout (println!), and return if it
     //   is_goodbye(): returning from here ends the program;
     // - Ok(None): the peer closed: say so on stderr and return;
     // - an error of kind InvalidData: the line was too long: send
-    //   `error: line too long\n` to the peer, say so on stderr and return;
+    //   `error: line too long\n` to the peer (reader.get_mut().write_all();
+    //   add `Write` to `use std::io`), say so on stderr and return;
     // - any other error (a reset): say so on stderr and return.
     // Drop the `_` from `_stream` when you use it.
-    todo!("step 3: print what arrives until the goodbye; see docs/en/lab3.md, step 3")
+    todo!("step 1: print what arrives until the goodbye; see docs/en/lab3.md, step 1")
 }
 
 /// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
 /// stream. Bytes that are not UTF-8 are shown as U+FFFD.
-// given: step 3 calls it; delete the next line then
+// given: step 1 calls it; delete the next line then
 #[allow(dead_code)]
 fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
     let mut line = Vec::new();
@@ -130,9 +113,27 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(line).into_owned()))
 }
 
+/// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
+fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
+    // TODO (step 2): for each line of stdin (io::stdin().lock().split(b'\n')),
+    // return Ok(()) if it is_goodbye(); otherwise send it plus `\n` with
+    // write_all(). Return Ok(()) when stdin ends too. Drop the `_` from
+    // `_stream` when you use it.
+    todo!("step 2: send each line typed on stdin; see docs/en/lab3.md, step 2")
+}
+
+/// Says `adios` and closes our sending half: the peer reads the end of the
+/// stream, while we still receive what it has left to say.
+fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
+    // TODO (step 3): send `adios\n`, then shut down the writing half of the
+    // stream (shutdown(Shutdown::Write); add `Shutdown` to `use std::net`),
+    // not the whole connection. Drop the `_` from `_stream` when you use it.
+    todo!("step 3: say adios and stop sending; see docs/en/lab3.md, step 3")
+}
+
 /// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces
 /// around it.
-// given: steps 1 and 3 call it; delete the next line then
+// given: steps 1 and 2 call it; delete the next line then
 #[allow(dead_code)]
 fn is_goodbye(line: &str) -> bool {
     let word = line.trim();

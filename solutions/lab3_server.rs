@@ -74,29 +74,6 @@ fn chat(stream: TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
-fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
-    // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
-    // is; a stdin that fails to read counts as its end
-    for line in io::stdin().lock().split(b'\n').map_while(Result::ok) {
-        if is_goodbye(&String::from_utf8_lossy(&line)) {
-            return Ok(());
-        }
-        let mut message = line;
-        message.push(b'\n');
-        // write_all(): every byte, however many writes it takes
-        stream.write_all(&message)?;
-    }
-    Ok(())
-}
-
-/// Says `adios` and closes our sending half: the peer reads the end of the
-/// stream, while we still receive what it has left to say.
-fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
-    stream.write_all(b"adios\n")?;
-    stream.shutdown(Shutdown::Write)
-}
-
 /// Prints every line that arrives, until the goodbye word or the end.
 fn receive_lines(stream: TcpStream) {
     let mut reader = BufReader::new(stream);
@@ -153,6 +130,29 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
         None => &line,
     };
     Ok(Some(String::from_utf8_lossy(line).into_owned()))
+}
+
+/// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
+fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
+    // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
+    // is; a stdin that fails to read counts as its end
+    for line in io::stdin().lock().split(b'\n').map_while(Result::ok) {
+        if is_goodbye(&String::from_utf8_lossy(&line)) {
+            return Ok(());
+        }
+        let mut message = line;
+        message.push(b'\n');
+        // write_all(): every byte, however many writes it takes
+        stream.write_all(&message)?;
+    }
+    Ok(())
+}
+
+/// Says `adios` and closes our sending half: the peer reads the end of the
+/// stream, while we still receive what it has left to say.
+fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
+    stream.write_all(b"adios\n")?;
+    stream.shutdown(Shutdown::Write)
 }
 
 /// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces
