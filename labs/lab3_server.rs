@@ -123,7 +123,9 @@ fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
 }
 
 /// Says `adios` and closes our sending half: the peer reads the end of the
-/// stream, while we still receive what it has left to say.
+/// stream, while we still receive what it has left to say. (We then wait for
+/// the peer to close, however long it takes; a real chat would give up after
+/// a while, with set_read_timeout.)
 fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
     // TODO (step 3): send `adios\n`, then shut down the writing half of the
     // stream (shutdown(Shutdown::Write); add `Shutdown` to `use std::net`),

@@ -149,7 +149,9 @@ fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
 }
 
 /// Says `adios` and closes our sending half: the peer reads the end of the
-/// stream, while we still receive what it has left to say.
+/// stream, while we still receive what it has left to say. (We then wait for
+/// the peer to close, however long it takes; a real chat would give up after
+/// a while, with set_read_timeout.)
 fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
     stream.write_all(b"adios\n")?;
     stream.shutdown(Shutdown::Write)
