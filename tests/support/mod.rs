@@ -812,3 +812,18 @@ fn preview(bytes: &[u8]) -> String {
         false => format!("{text:?}"),
     }
 }
+
+// ---------------------------------------------------------------------------
+// What a program said on stderr before a given moment (added for lab 3)
+
+impl Running {
+    /// What the program printed on stderr until now, without waiting for
+    /// more. To check that an event makes a program say something, take this
+    /// before the event and compare it with `stderr()` once the program has
+    /// exited: a line that reaches the log late can only count as new, so a
+    /// program that keeps the contract never fails for it.
+    pub fn stderr_so_far(&self) -> String {
+        let (state, _) = &*self.stderr_log.0;
+        state.lock().unwrap().text.clone()
+    }
+}

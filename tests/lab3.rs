@@ -1,0 +1,473 @@
+//! Lab 3: a threaded full-duplex chat.
+//! What is graded: ../shared/CONTRACT.md, "Common to every binary" and "Lab 3".
+//! Run: `cargo test --test lab3` (your labs/), or with `--features solutions`.
+//!
+//! Once connected, the server and the client must behave the same, so most
+//! behaviours are written once below (`fn behaviour(side, peer)`) and graded
+//! twice: the server with a raw peer connected to it, the client against a
+//! fake server. Each program is graded on its own, so a broken server never
+//! fails a good client, nor the other way round. A few tests at the end run
+//! the real pair together.
+
+mod support;
+
+use predicates::prelude::*;
+use support::{FakeServer, Peer, Running, Server, an_error_naming, closed_port, lab};
+
+/// The server under test, with a raw peer written here connected to it.
+fn server_in_a_chat() -> (Server, Peer) {
+    let server = Server::start(lab!("lab3_server"));
+    let peer = server.connect();
+    (server, peer)
+}
+
+/// The client under test, connected to a fake server written here.
+fn client_in_a_chat() -> (Running, Peer) {
+    let fake = FakeServer::start();
+    let client = lab!("lab3_client").spawn(&["--port", &fake.port()]);
+    let peer = fake.accept(&client);
+    (client, peer)
+}
+
+/// The contract's goodbye word, as the tests recognise it.
+fn is_goodbye(line: &str) -> bool {
+    let word = line.trim();
+    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
+}
+
+/// Since `before` was taken, the side said something more on stderr (the
+/// contract leaves the wording free), and it did not panic.
+fn expect_a_new_notice_on_stderr(side: &Running, before: &str) {
+    let stderr = side.stderr();
+    let new = stderr.get(before.len()..).unwrap_or_default();
+    assert!(
+        !new.trim().is_empty() && !stderr.contains("panicked"),
+        "expected {} to say on stderr that its peer left (without panicking); before, it had printed:\n{before}\nin all, it printed:\n{stderr}",
+        side.name()
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Behaviours of both programs, once the conversation has started
+
+/// Full duplex: what arrives shows at once, while the user types nothing.
+fn prints_lines_while_its_user_types_nothing(side: &mut Running, mut peer: Peer) {
+    for line in ["hola", "¿me oyes?", "te escribo tres veces seguidas"] {
+        peer.send_line(line);
+    }
+    side.expect_line("hola");
+    side.expect_line("¿me oyes?");
+    side.expect_line("te escribo tres veces seguidas");
+}
+
+/// Full duplex: what the user types goes out at once, while the peer is silent.
+fn sends_lines_while_the_peer_says_nothing(side: &mut Running, mut peer: Peer) {
+    for line in ["hola", "¿me oyes?", "te escribo tres veces seguidas"] {
+        side.type_line(line);
+    }
+    peer.expect_line("hola");
+    peer.expect_line("¿me oyes?");
+    peer.expect_line("te escribo tres veces seguidas");
+}
+
+fn prints_a_received_adios(side: &mut Running, mut peer: Peer) {
+    peer.send_line("adios");
+    side.expect_line("adios");
+}
+
+/// Its user types nothing (its stdin stays open): the side must not wait for it.
+fn closes_and_exits_0_after_a_received_adios(side: &mut Running, mut peer: Peer) {
+    peer.send_line("adios");
+    peer.expect_closed();
+    side.expect_success();
+}
+
+fn understands_a_received_goodbye_in_any_case_ended_by_crlf(side: &mut Running, mut peer: Peer) {
+    peer.send(b"  Adi\xc3\xb3S \r\n");
+    peer.expect_closed();
+    side.expect_success();
+}
+
+/// Half-close: after its goodbye the side sends nothing more.
+fn says_adios_then_stops_sending_when_its_user_types_adios(side: &mut Running, mut peer: Peer) {
+    side.type_line("hasta luego");
+    side.type_line("adios");
+    peer.expect_line("hasta luego");
+    peer.expect_line("adios");
+    peer.expect_closed();
+}
+
+fn says_goodbye_when_its_user_types_it_in_any_case(side: &mut Running, mut peer: Peer) {
+    side.type_line("  ADIOS ");
+    let line = peer.read_line();
+    assert!(
+        is_goodbye(&line),
+        "expected the goodbye word from {} after its user typed \"  ADIOS \", got {line:?}",
+        side.name()
+    );
+    peer.expect_closed();
+}
+
+fn says_adios_at_the_end_of_its_stdin(side: &mut Running, mut peer: Peer) {
+    side.type_line("me voy");
+    side.close_stdin();
+    peer.expect_line("me voy");
+    peer.expect_line("adios");
+    peer.expect_closed();
+}
+
+/// After its goodbye the side still prints what arrives, until the peer closes.
+fn prints_what_arrives_after_its_goodbye_until_the_peer_closes(side: &mut Running, mut peer: Peer) {
+    side.type_line("adios");
+    peer.expect_line("adios");
+    peer.send_line("espera, una cosa más");
+    side.expect_line("espera, una cosa más");
+    peer.shutdown_write();
+    side.expect_success();
+}
+
+/// No lost lines: everything typed before the goodbye arrives, in order.
+fn delivers_hundreds_of_lines_typed_just_before_its_goodbye(side: &mut Running, mut peer: Peer) {
+    let lines: Vec<String> = (1..=500).map(|i| format!("línea {i}")).collect();
+    side.type_bytes(format!("{}\nadios\n", lines.join("\n")).as_bytes());
+    for line in &lines {
+        peer.expect_line(line);
+    }
+    peer.expect_line("adios");
+    peer.expect_closed();
+}
+
+fn prints_hundreds_of_lines_received_just_before_the_goodbye(side: &mut Running, mut peer: Peer) {
+    let lines: Vec<String> = (1..=500).map(|i| format!("línea {i}")).collect();
+    peer.send(format!("{}\nadios\n", lines.join("\n")).as_bytes());
+    for line in &lines {
+        side.expect_line(line);
+    }
+    side.expect_line("adios");
+    side.expect_success();
+}
+
+/// The peer crashed: its connection is reset (RST), no goodbye.
+fn exits_0_with_a_notice_when_the_peer_vanishes(side: &mut Running, mut peer: Peer) {
+    peer.send_line("hola");
+    side.expect_line("hola");
+    let before = side.stderr_so_far();
+    peer.reset();
+    side.expect_success();
+    expect_a_new_notice_on_stderr(side, &before);
+}
+
+fn exits_0_with_a_notice_when_the_peer_closes_without_goodbye(side: &mut Running, mut peer: Peer) {
+    peer.send_line("hola");
+    side.expect_line("hola");
+    let before = side.stderr_so_far();
+    drop(peer);
+    side.expect_success();
+    expect_a_new_notice_on_stderr(side, &before);
+}
+
+fn shows_bytes_that_are_not_utf8_lossily(side: &mut Running, mut peer: Peer) {
+    peer.send(b"caf\xe9 \xff\n");
+    peer.send_line("sigo aqui");
+    side.expect_line("caf\u{FFFD} \u{FFFD}");
+    side.expect_line("sigo aqui");
+}
+
+// ---------------------------------------------------------------------------
+// lab3_server, with a raw peer
+
+#[test]
+fn server_announces_the_port_it_actually_bound() {
+    // Server::start reads `listening on IP:PORT` and rejects port 0.
+    let server = Server::start(lab!("lab3_server"));
+    assert!(
+        server.addr.ip().is_loopback(),
+        "listening on {}",
+        server.addr
+    );
+}
+
+#[test]
+fn server_prints_lines_while_its_user_types_nothing() {
+    let (mut server, peer) = server_in_a_chat();
+    prints_lines_while_its_user_types_nothing(&mut server, peer);
+}
+
+#[test]
+fn server_sends_lines_while_the_peer_says_nothing() {
+    let (mut server, peer) = server_in_a_chat();
+    sends_lines_while_the_peer_says_nothing(&mut server, peer);
+}
+
+#[test]
+fn server_prints_a_received_adios() {
+    let (mut server, peer) = server_in_a_chat();
+    prints_a_received_adios(&mut server, peer);
+}
+
+#[test]
+fn server_closes_and_exits_0_after_a_received_adios() {
+    let (mut server, peer) = server_in_a_chat();
+    closes_and_exits_0_after_a_received_adios(&mut server, peer);
+}
+
+#[test]
+fn server_understands_a_received_goodbye_in_any_case_ended_by_crlf() {
+    let (mut server, peer) = server_in_a_chat();
+    understands_a_received_goodbye_in_any_case_ended_by_crlf(&mut server, peer);
+}
+
+#[test]
+fn server_says_adios_then_stops_sending_when_its_user_types_adios() {
+    let (mut server, peer) = server_in_a_chat();
+    says_adios_then_stops_sending_when_its_user_types_adios(&mut server, peer);
+}
+
+#[test]
+fn server_says_goodbye_when_its_user_types_it_in_any_case() {
+    let (mut server, peer) = server_in_a_chat();
+    says_goodbye_when_its_user_types_it_in_any_case(&mut server, peer);
+}
+
+#[test]
+fn server_says_adios_at_the_end_of_its_stdin() {
+    let (mut server, peer) = server_in_a_chat();
+    says_adios_at_the_end_of_its_stdin(&mut server, peer);
+}
+
+#[test]
+fn server_prints_what_arrives_after_its_goodbye_until_the_peer_closes() {
+    let (mut server, peer) = server_in_a_chat();
+    prints_what_arrives_after_its_goodbye_until_the_peer_closes(&mut server, peer);
+}
+
+#[test]
+fn server_delivers_hundreds_of_lines_typed_just_before_its_goodbye() {
+    let (mut server, peer) = server_in_a_chat();
+    delivers_hundreds_of_lines_typed_just_before_its_goodbye(&mut server, peer);
+}
+
+#[test]
+fn server_prints_hundreds_of_lines_received_just_before_the_goodbye() {
+    let (mut server, peer) = server_in_a_chat();
+    prints_hundreds_of_lines_received_just_before_the_goodbye(&mut server, peer);
+}
+
+#[test]
+fn server_exits_0_with_a_notice_when_the_peer_vanishes() {
+    let (mut server, peer) = server_in_a_chat();
+    exits_0_with_a_notice_when_the_peer_vanishes(&mut server, peer);
+}
+
+#[test]
+fn server_exits_0_with_a_notice_when_the_peer_closes_without_goodbye() {
+    let (mut server, peer) = server_in_a_chat();
+    exits_0_with_a_notice_when_the_peer_closes_without_goodbye(&mut server, peer);
+}
+
+#[test]
+fn server_shows_bytes_that_are_not_utf8_lossily() {
+    let (mut server, peer) = server_in_a_chat();
+    shows_bytes_that_are_not_utf8_lossily(&mut server, peer);
+}
+
+#[test]
+fn server_exits_after_its_one_conversation() {
+    let (mut server, mut peer) = server_in_a_chat();
+    peer.send_line("adios");
+    server.expect_success();
+    assert!(
+        std::net::TcpStream::connect(server.addr).is_err(),
+        "lab3_server exited, yet a second client could still connect to {}",
+        server.addr
+    );
+}
+
+#[test]
+fn server_answers_a_line_too_long_and_hangs_up() {
+    let (_server, mut peer) = server_in_a_chat();
+    peer.send(&[b'x'; 70_000]);
+    peer.expect_line("error: line too long");
+    peer.expect_closed();
+}
+
+#[test]
+fn server_reports_a_port_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    lab!("lab3_server")
+        .command()
+        .args(["--port", &port])
+        .assert()
+        .failure()
+        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+}
+
+#[test]
+fn server_explains_its_options_with_help() {
+    lab!("lab3_server")
+        .command()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+}
+
+// ---------------------------------------------------------------------------
+// lab3_client, against a fake server
+
+#[test]
+fn client_prints_lines_while_its_user_types_nothing() {
+    let (mut client, peer) = client_in_a_chat();
+    prints_lines_while_its_user_types_nothing(&mut client, peer);
+}
+
+#[test]
+fn client_sends_lines_while_the_server_says_nothing() {
+    let (mut client, peer) = client_in_a_chat();
+    sends_lines_while_the_peer_says_nothing(&mut client, peer);
+}
+
+#[test]
+fn client_prints_a_received_adios() {
+    let (mut client, peer) = client_in_a_chat();
+    prints_a_received_adios(&mut client, peer);
+}
+
+#[test]
+fn client_closes_and_exits_0_after_a_received_adios() {
+    let (mut client, peer) = client_in_a_chat();
+    closes_and_exits_0_after_a_received_adios(&mut client, peer);
+}
+
+#[test]
+fn client_understands_a_received_goodbye_in_any_case_ended_by_crlf() {
+    let (mut client, peer) = client_in_a_chat();
+    understands_a_received_goodbye_in_any_case_ended_by_crlf(&mut client, peer);
+}
+
+#[test]
+fn client_says_adios_then_stops_sending_when_its_user_types_adios() {
+    let (mut client, peer) = client_in_a_chat();
+    says_adios_then_stops_sending_when_its_user_types_adios(&mut client, peer);
+}
+
+#[test]
+fn client_says_goodbye_when_its_user_types_it_in_any_case() {
+    let (mut client, peer) = client_in_a_chat();
+    says_goodbye_when_its_user_types_it_in_any_case(&mut client, peer);
+}
+
+#[test]
+fn client_says_adios_at_the_end_of_its_stdin() {
+    let (mut client, peer) = client_in_a_chat();
+    says_adios_at_the_end_of_its_stdin(&mut client, peer);
+}
+
+#[test]
+fn client_prints_what_arrives_after_its_goodbye_until_the_server_closes() {
+    let (mut client, peer) = client_in_a_chat();
+    prints_what_arrives_after_its_goodbye_until_the_peer_closes(&mut client, peer);
+}
+
+#[test]
+fn client_delivers_hundreds_of_lines_typed_just_before_its_goodbye() {
+    let (mut client, peer) = client_in_a_chat();
+    delivers_hundreds_of_lines_typed_just_before_its_goodbye(&mut client, peer);
+}
+
+#[test]
+fn client_prints_hundreds_of_lines_received_just_before_the_goodbye() {
+    let (mut client, peer) = client_in_a_chat();
+    prints_hundreds_of_lines_received_just_before_the_goodbye(&mut client, peer);
+}
+
+#[test]
+fn client_exits_0_with_a_notice_when_the_server_vanishes() {
+    let (mut client, peer) = client_in_a_chat();
+    exits_0_with_a_notice_when_the_peer_vanishes(&mut client, peer);
+}
+
+#[test]
+fn client_exits_0_with_a_notice_when_the_server_closes_without_goodbye() {
+    let (mut client, peer) = client_in_a_chat();
+    exits_0_with_a_notice_when_the_peer_closes_without_goodbye(&mut client, peer);
+}
+
+#[test]
+fn client_shows_bytes_that_are_not_utf8_lossily() {
+    let (mut client, peer) = client_in_a_chat();
+    shows_bytes_that_are_not_utf8_lossily(&mut client, peer);
+}
+
+#[test]
+fn client_reports_a_refused_connection() {
+    let port = closed_port();
+    lab!("lab3_client")
+        .command()
+        .args(["--port", &port])
+        .assert()
+        .failure()
+        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+}
+
+#[test]
+fn client_explains_its_options_with_help() {
+    lab!("lab3_client")
+        .command()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+}
+
+// ---------------------------------------------------------------------------
+// The real pair: lab3_server and lab3_client talking to each other
+
+fn real_pair() -> (Server, Running) {
+    let server = Server::start(lab!("lab3_server"));
+    let client = lab!("lab3_client").spawn(&["--port", &server.port()]);
+    (server, client)
+}
+
+#[test]
+fn lines_typed_on_each_side_appear_on_the_other() {
+    let (mut server, mut client) = real_pair();
+    client.type_line("hola, soy el cliente");
+    server.expect_line("hola, soy el cliente");
+    server.type_line("y yo el servidor");
+    client.expect_line("y yo el servidor");
+}
+
+#[test]
+fn the_clients_goodbye_ends_both_programs_with_status_0() {
+    let (mut server, mut client) = real_pair();
+    client.type_line("hola");
+    server.expect_line("hola");
+    client.type_line("adios");
+    server.expect_line("adios");
+    server.expect_success();
+    client.expect_success();
+}
+
+#[test]
+fn the_servers_goodbye_ends_both_programs_with_status_0() {
+    let (mut server, mut client) = real_pair();
+    client.type_line("hola");
+    server.expect_line("hola");
+    server.type_line("adios");
+    client.expect_line("adios");
+    client.expect_success();
+    server.expect_success();
+}
+
+#[test]
+fn the_server_exits_0_with_a_notice_when_the_client_is_killed() {
+    let (mut server, mut client) = real_pair();
+    client.type_line("hola");
+    server.expect_line("hola");
+    let before = server.stderr_so_far();
+    client.kill();
+    server.expect_success();
+    expect_a_new_notice_on_stderr(&server, &before);
+}
