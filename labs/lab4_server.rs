@@ -12,11 +12,11 @@
 //!     reciben cada línea pendiente y luego `adios`. Guía: docs/es/lab4.md
 //!
 //! Run it / Ejecútalo:
-//!     terminal 1: cargo run --features solutions --bin lab4_server_sol
-//!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
+//!     terminal 1: cargo run --bin lab4_server
+//!     terminals 2, 3...: cargo run --bin lab4_client
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -56,6 +56,17 @@ struct Client {
     stream: Arc<TcpStream>,
 }
 
+impl Client {
+    /// Queues a line for this client, never waiting: a client that is
+    /// QUEUE_LINES behind does not read, and is disconnected (its reader
+    /// thread then wakes up and takes it out of the room).
+    fn send(&self, line: Arc<str>) {
+        if let Err(TrySendError::Full(_)) = self.queue.try_send(line) {
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
 /// Everyone in the room, by address, shared by every thread.
 type Room = Arc<Mutex<HashMap<SocketAddr, Client>>>;
 
@@ -79,7 +90,7 @@ fn main() -> anyhow::Result<()> {
         if closing.load(Ordering::SeqCst) {
             break; // the operator's wake-up call (or a client too late to join)
         }
-        match stream.and_then(|stream| join(&room, stream)) {
+        match stream.and_then(|stream| admit(&room, stream)) {
             Ok(client_threads) => threads.extend(client_threads),
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
@@ -89,15 +100,7 @@ fn main() -> anyhow::Result<()> {
         }
         threads.retain(|thread| !thread.is_finished());
     }
-
-    // Closing: `adios` goes behind every line already queued; dropping the
-    // queues tells each writer thread to finish, then to close its socket.
-    for (_, client) in room.lock().unwrap().drain() {
-        let _ = client.queue.try_send(Arc::from("adios\n"));
-    }
-    for thread in threads {
-        let _ = thread.join();
-    }
+    close_room(&room, threads);
     let _ = operator.join();
     eprintln!("closed");
     Ok(())
@@ -110,9 +113,7 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
         let Ok(line) = line else { break };
         let text = decode(&line);
         if is_goodbye(&text) {
-            closing.store(true, Ordering::SeqCst);
-            // main is blocked in accept(): a connection of our own wakes it
-            let _ = TcpStream::connect(local);
+            stop_accepting(closing, local);
             return;
         }
         relay(&room.lock().unwrap(), &format!("[server] {text}"), None);
@@ -120,9 +121,17 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
     // The end of stdin only ends the operator's lines: the room stays open.
 }
 
+/// Tells main to stop accepting clients, and wakes it from accept().
+fn stop_accepting(_closing: &AtomicBool, _local: SocketAddr) {
+    // TODO (step 3): raise the `closing` flag (main checks it after every
+    // accept), then wake main, which is blocked in accept() and only wakes
+    // up when a client connects. Drop the `_` from the names you use.
+    todo!("step 3: wake the blocked accept; see docs/en/lab4.md, step 3")
+}
+
 /// Puts a new client in the room and starts its two threads: one reads
 /// what it says, one writes what the others say.
-fn join(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
+fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     let addr = stream.peer_addr()?;
     // A client that stops reading: write() gives up after WRITE_TIMEOUT.
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
@@ -141,6 +150,24 @@ fn join(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     clients.insert(addr, Client { queue, stream });
     eprintln!("{addr} joined");
     Ok([writer, reader])
+}
+
+/// thread::spawn with a small stack, and an error instead of a panic when
+/// the system cannot start one more thread.
+fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
+    thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
+}
+
+/// Sends the client every line queued for it, until the room drops the
+/// queue; then closes the connection, which also wakes its reader.
+fn write_to_client(_stream: &TcpStream, _outgoing: Receiver<Arc<str>>) {
+    // TODO (step 2): take lines from the queue (recv() waits for one, and
+    // fails once the room dropped the queue and nothing is left) and write
+    // them through a BufWriter; flush when the queue is empty, so a busy
+    // room sends many lines per write(). When the queue ends or a write
+    // fails, shut the connection down (Shutdown::Both, from std::net).
+    // Drop the `_` from the names you use.
+    todo!("step 2: send the client its queued lines; see docs/en/lab4.md, step 2")
 }
 
 /// Reads the client's lines and relays each one to the others, until it
@@ -175,18 +202,11 @@ fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
 /// Queues `message` for every client but `from`. It only queues, never
 /// writes: the room is locked, and a client that does not read would keep
 /// it locked for everyone.
-fn relay(clients: &HashMap<SocketAddr, Client>, message: &str, from: Option<SocketAddr>) {
-    // One copy of the text for every queue: cloning an Arc copies a pointer.
-    let line: Arc<str> = Arc::from(format!("{message}\n"));
-    for (addr, client) in clients {
-        if Some(*addr) == from {
-            continue;
-        }
-        if let Err(TrySendError::Full(_)) = client.queue.try_send(Arc::clone(&line)) {
-            // QUEUE_LINES behind: drop it. Its reader wakes up and leaves.
-            let _ = client.stream.shutdown(Shutdown::Both);
-        }
-    }
+fn relay(_clients: &HashMap<SocketAddr, Client>, _message: &str, _from: Option<SocketAddr>) {
+    // TODO (step 1): make the line once (the message plus "\n", as an
+    // Arc<str>) and hand a clone of it to client.send() for every client
+    // whose address is not `from`. Drop the `_` from the names.
+    todo!("step 1: queue a message for the other clients; see docs/en/lab4.md, step 1")
 }
 
 /// Takes the client out of the room, says `farewell` to it after what is
@@ -198,39 +218,21 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
         return;
     };
     if let Some(farewell) = farewell {
-        let _ = client.queue.try_send(Arc::from(format!("{farewell}\n")));
+        client.send(Arc::from(format!("{farewell}\n")));
     }
     relay(&clients, &format!("* {addr} left"), None);
     eprintln!("{addr} left");
     // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
 
-/// Sends the client every line queued for it, until the room drops the
-/// queue; then closes the connection, which also wakes its reader.
-fn write_to_client(stream: &TcpStream, outgoing: Receiver<Arc<str>>) {
-    let _ = send_queued(stream, &outgoing);
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-fn send_queued(stream: &TcpStream, outgoing: &Receiver<Arc<str>>) -> io::Result<()> {
-    let mut out = BufWriter::new(stream);
-    // recv() fails once the queue is dropped and empty: nothing more to send
-    while let Ok(line) = outgoing.recv() {
-        out.write_all(line.as_bytes())?;
-        // Everything else already waiting too, then one flush: a busy room
-        // sends many lines per write() call instead of one.
-        for line in outgoing.try_iter() {
-            out.write_all(line.as_bytes())?;
-        }
-        out.flush()?;
-    }
-    Ok(())
-}
-
-/// thread::spawn with a small stack, and an error instead of a panic when
-/// the system cannot start one more thread.
-fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
-    thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
+/// Closes the room: every client gets `adios` after the lines already
+/// queued for it, and the server waits for every thread to finish.
+fn close_room(_room: &Room, _threads: Vec<JoinHandle<()>>) {
+    // TODO (step 4): take every client out of the room (drain() the map)
+    // and send each one "adios\n": it goes behind the lines already queued,
+    // and dropping the client then ends its writer. Then join() every
+    // thread. Drop the `_` from the names.
+    todo!("step 4: say adios to everyone and wait for every thread; see docs/en/lab4.md, step 4")
 }
 
 /// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
