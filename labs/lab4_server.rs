@@ -29,8 +29,9 @@ use clap::Parser;
 
 /// The longest line a client may send (64 KiB, as in lab 2).
 const MAX_LINE: usize = 64 * 1024;
-/// How many lines a client may fall behind before the room drops it.
-const QUEUE_LINES: usize = 4096;
+/// How many messages (a line, or lines that came together) a client may
+/// fall behind before the room drops it.
+const QUEUE_LEN: usize = 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// A client's threads keep their buffers on the heap: a small stack (the
@@ -49,19 +50,19 @@ struct Args {
     port: u16,
 }
 
-/// A client as the room sees it: the queue of lines waiting to be sent to
-/// it, and its socket, to disconnect it if it falls too far behind.
+/// A client as the room sees it: the queue of messages waiting to be sent
+/// to it, and its socket, to disconnect it if it falls too far behind.
 struct Client {
     queue: SyncSender<Arc<str>>,
     stream: Arc<TcpStream>,
 }
 
 impl Client {
-    /// Queues a line for this client, never waiting: a client that is
-    /// QUEUE_LINES behind does not read, and is disconnected (its reader
-    /// thread then wakes up and takes it out of the room).
-    fn send(&self, line: Arc<str>) {
-        if let Err(TrySendError::Full(_)) = self.queue.try_send(line) {
+    /// Queues a message for this client, never waiting: a client that is
+    /// QUEUE_LEN messages behind is not reading, and is disconnected (its
+    /// reader thread then wakes up and takes it out of the room).
+    fn send(&self, message: Arc<str>) {
+        if let Err(TrySendError::Full(_)) = self.queue.try_send(message) {
             let _ = self.stream.shutdown(Shutdown::Both);
         }
     }
@@ -116,7 +117,7 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
             stop_accepting(closing, local);
             return;
         }
-        relay(&room.lock().unwrap(), &format!("[server] {text}"), None);
+        relay(&room.lock().unwrap(), &format!("[server] {text}\n"), None);
     }
     // The end of stdin only ends the operator's lines: the room stays open.
 }
@@ -137,7 +138,7 @@ fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     // One socket shared by both threads and the room (one file descriptor).
     let stream = Arc::new(stream);
-    let (queue, outgoing) = mpsc::sync_channel(QUEUE_LINES);
+    let (queue, outgoing) = mpsc::sync_channel(QUEUE_LEN);
     // lock() fails only if a thread panicked while holding it: a bug, not a client
     let mut clients = room.lock().unwrap();
     // Started while we hold the lock: the client cannot speak before the
@@ -146,7 +147,7 @@ fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     let writer = spawn(move || write_to_client(&to_client, outgoing))?;
     let (from_client, room_of_client) = (Arc::clone(&stream), Arc::clone(room));
     let reader = spawn(move || handle_client(&room_of_client, &from_client, addr))?;
-    relay(&clients, &format!("* {addr} joined"), None);
+    relay(&clients, &format!("* {addr} joined\n"), None);
     clients.insert(addr, Client { queue, stream });
     eprintln!("{addr} joined");
     Ok([writer, reader])
@@ -161,51 +162,80 @@ fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
 /// Sends the client every line queued for it, until the room drops the
 /// queue; then closes the connection, which also wakes its reader.
 fn write_to_client(_stream: &TcpStream, _outgoing: Receiver<Arc<str>>) {
-    // TODO (step 2): take lines from the queue (recv() waits for one, and
-    // fails once the room dropped the queue and nothing is left) and write
-    // them through a BufWriter; flush when the queue is empty, so a busy
-    // room sends many lines per write(). When the queue ends or a write
-    // fails, shut the connection down (Shutdown::Both, from std::net).
+    // TODO (step 2): take messages from the queue (recv() waits for one,
+    // and fails once the room dropped the queue and nothing is left) and
+    // write them through a BufWriter; flush only when the queue is empty, so
+    // a busy room sends many messages per write(). When the queue ends or a
+    // write fails, shut the connection down (Shutdown::Both, from std::net).
     // Drop the `_` from the names you use.
     todo!("step 2: send the client its queued lines; see docs/en/lab4.md, step 2")
 }
 
-/// Reads the client's lines and relays each one to the others, until it
-/// says goodbye, closes, or breaks a rule.
+/// Reads the client's lines and relays them to the others, until it says
+/// goodbye, closes, or breaks a rule.
 fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
     let mut reader = BufReader::new(stream);
-    let mut line = Vec::new();
+    // Lines that arrive together are relayed together: one lock, and one
+    // wake-up of each writer thread, for all of them.
+    let mut said = String::new();
     let farewell = loop {
-        line.clear();
-        // take() bounds what one line can make us store, newline or not
-        match (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-        {
-            Ok(0) | Err(_) => break None, // closed, reset or disconnected: it left
-            Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => {
-                break Some("error: line too long");
-            }
-            Ok(_) => {}
+        match hear(&mut reader) {
+            Heard::Line(text) => said.push_str(&format!("[{addr}] {text}\n")),
+            Heard::Goodbye => break Some("adios"),
+            Heard::TooLong => break Some("error: line too long"),
+            Heard::End => break None,
         }
-        let text = decode(&line);
-        if is_goodbye(&text) {
-            break Some("adios");
+        // No other whole line has arrived: relay before waiting for more.
+        if !reader.buffer().contains(&b'\n') {
+            say(room, addr, &mut said);
         }
-        let message = format!("[{addr}] {text}");
-        println!("{message}");
-        relay(&room.lock().unwrap(), &message, Some(addr));
     };
+    say(room, addr, &mut said);
     leave(room, addr, farewell);
 }
 
-/// Queues `message` for every client but `from`. It only queues, never
-/// writes: the room is locked, and a client that does not read would keep
-/// it locked for everyone.
-fn relay(_clients: &HashMap<SocketAddr, Client>, _message: &str, _from: Option<SocketAddr>) {
-    // TODO (step 1): make the line once (the message plus "\n", as an
-    // Arc<str>) and hand a clone of it to client.send() for every client
-    // whose address is not `from`. Drop the `_` from the names.
+/// What one line from a client brought.
+enum Heard {
+    Line(String),
+    Goodbye,
+    TooLong,
+    End,
+}
+
+/// Reads one line: at most MAX_LINE bytes, shown lossily if not UTF-8.
+fn hear(reader: &mut BufReader<&TcpStream>) -> Heard {
+    let mut line = Vec::new();
+    // take() bounds what one line can make us store, newline or not
+    match reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)
+    {
+        Ok(0) | Err(_) => Heard::End, // closed, reset or disconnected: it left
+        Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => Heard::TooLong,
+        Ok(_) => match decode(&line) {
+            text if is_goodbye(&text) => Heard::Goodbye,
+            text => Heard::Line(text),
+        },
+    }
+}
+
+/// Prints what the client said (whole lines) and relays it to the others.
+fn say(room: &Room, addr: SocketAddr, said: &mut String) {
+    if !said.is_empty() {
+        print!("{said}");
+        relay(&room.lock().unwrap(), said, Some(addr));
+        said.clear();
+    }
+}
+
+/// Queues `lines` (whole lines, each ending in `\n`) for every client but
+/// `from`. It only queues, never writes: the room is locked, and a client
+/// that does not read would keep it locked for everyone.
+fn relay(_clients: &HashMap<SocketAddr, Client>, _lines: &str, _from: Option<SocketAddr>) {
+    // TODO (step 1): make one Arc<str> of the lines, and hand a clone of it
+    // to client.send() for every client whose address is not `from`.
+    // Drop the `_` from the names.
     todo!("step 1: queue a message for the other clients; see docs/en/lab4.md, step 1")
 }
 
@@ -220,7 +250,7 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     if let Some(farewell) = farewell {
         client.send(Arc::from(format!("{farewell}\n")));
     }
-    relay(&clients, &format!("* {addr} left"), None);
+    relay(&clients, &format!("* {addr} left\n"), None);
     eprintln!("{addr} left");
     // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
