@@ -572,6 +572,10 @@ impl Peer {
     fn new(stream: TcpStream, other: &'static str, other_stderr: Option<Log>) -> Peer {
         // Small writes go out at once: the tests shape traffic on purpose.
         stream.set_nodelay(true).expect("set TCP_NODELAY");
+        // A program that stops reading cannot make a send hang the test.
+        stream
+            .set_write_timeout(Some(DEADLINE))
+            .expect("set a write timeout");
         Peer {
             stream,
             pending: Vec::new(),
@@ -825,5 +829,44 @@ impl Running {
     pub fn stderr_so_far(&self) -> String {
         let (state, _) = &*self.stderr_log.0;
         state.lock().unwrap().text.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A client that does not read (added for lab 4)
+
+impl Server {
+    /// Opens a connection that lets little data wait for it, for a client
+    /// that does not read: a server that writes to it is stopped by its full
+    /// buffers after about a hundred kilobytes instead of several megabytes
+    /// (on loopback the server's send buffer grows with the segment size,
+    /// 64 KB there), so a test needs little traffic to show whether the
+    /// server waits for it.
+    #[track_caller]
+    pub fn connect_with_small_buffer(&self) -> Peer {
+        use socket2::{Domain, Socket, Type};
+        let socket = Socket::new(Domain::for_address(self.addr), Type::STREAM, None)
+            .expect("create a socket");
+        // Set before connecting: they shape the TCP window and segments.
+        socket
+            .set_recv_buffer_size(4096)
+            .expect("set a small receive buffer");
+        #[cfg(unix)]
+        socket
+            .set_tcp_mss(536)
+            .expect("set a small maximum segment size");
+        if let Err(e) = socket.connect(&self.addr.into()) {
+            panic!(
+                "could not connect to {} at {}: {e}\n{}",
+                self.running.name,
+                self.addr,
+                self.running.stderr_report()
+            );
+        }
+        Peer::new(
+            socket.into(),
+            self.running.name,
+            Some(self.running.stderr_log.clone()),
+        )
     }
 }

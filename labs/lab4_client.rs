@@ -1,0 +1,77 @@
+//! Lab 4: the client of the chat room.
+//!
+//! EN: The same full-duplex client as in lab 3: one thread prints every line
+//!     the room sends, while the main thread sends every line you type. Your
+//!     `adios` (or Ctrl-D) says goodbye; the program ends when the server
+//!     answers `adios` or closes. Walkthrough: docs/en/lab4.md
+//! ES: El mismo cliente full-duplex del lab 3: un hilo muestra cada línea que
+//!     envía la sala, mientras el hilo principal envía cada línea que
+//!     escribes. Tu `adios` (o Ctrl-D) se despide; el programa termina cuando
+//!     el servidor responde `adios` o cierra. Guía: docs/es/lab4.md
+//!
+//! Run it / Ejecútalo:
+//!     terminal 1: cargo run --bin lab4_server
+//!     terminals 2, 3...: cargo run --bin lab4_client
+
+use std::io;
+use std::net::TcpStream;
+use std::process;
+use std::thread;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// Joins the chat room: prints what the others say, sends what you type.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address of the server
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port of the server
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let addr = format!("{}:{}", args.host, args.port);
+    let stream =
+        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
+    eprintln!("connected to {addr}");
+
+    // A clone shares the socket: one thread reads it while main writes it.
+    let incoming = stream
+        .try_clone()
+        .context("could not share the connection")?;
+    let printer = thread::spawn(move || {
+        if let Err(e) = print_incoming(incoming) {
+            eprintln!("error: lost the connection: {e}");
+        }
+        // main may be blocked reading the keyboard, and nothing can wake
+        // it: the conversation is over, so end the whole program here.
+        process::exit(0);
+    });
+    chat(&stream).with_context(|| format!("could not send to {addr}"))?;
+    // We said adios: wait for the server's answer; the printer then exits.
+    let _ = printer.join();
+    Ok(())
+}
+
+/// Prints every line that arrives, until the server says `adios` or closes.
+fn print_incoming(_stream: TcpStream) -> io::Result<()> {
+    // TODO (step 5): read the stream line by line (lines may not be UTF-8:
+    // show them lossily) and print each one without its "\r\n". Return
+    // after printing a line that is exactly `adios`, or when the server
+    // closes (say so on stderr). Drop the `_` from `_stream`.
+    todo!("step 5: print what the room sends; see docs/en/lab4.md, step 5")
+}
+
+/// Sends every line typed; the goodbye word, or the end of input, sends
+/// `adios` and stops.
+fn chat(_stream: &TcpStream) -> io::Result<()> {
+    // TODO (step 6): send every line read from stdin, plus "\n". On the
+    // goodbye word (trimmed, `adios` or `adiós` ignoring ASCII case) or at
+    // the end of stdin, send "adios\n" and return. Drop the `_`.
+    todo!("step 6: send what you type, and say adios; see docs/en/lab4.md, step 6")
+}
