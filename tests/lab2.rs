@@ -5,7 +5,7 @@
 mod support;
 
 use predicates::prelude::*;
-use support::{FakeServer, Server, an_error_naming, closed_port, lab, pause_between_writes};
+use support::{FakeServer, Server, an_error_naming, lab, pause_between_writes, refused_port};
 
 /// The longest line the contract lets a client send: 64 KiB, not counting
 /// the `\n` that ends it.
@@ -435,7 +435,8 @@ fn client_exits_when_the_server_hangs_up_mid_answer() {
 
 #[test]
 fn client_reports_a_refused_connection() {
-    let port = closed_port();
+    let refused = refused_port();
+    let port = refused.port();
     lab!("lab2_client")
         .command()
         .args(["--port", &port])

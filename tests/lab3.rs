@@ -12,7 +12,7 @@
 mod support;
 
 use predicates::prelude::*;
-use support::{FakeServer, Peer, Running, Server, an_error_naming, closed_port, lab};
+use support::{FakeServer, Peer, Running, Server, an_error_naming, lab, refused_port};
 
 /// The server under test, with a raw peer written here connected to it.
 fn server_in_a_chat() -> (Server, Peer) {
@@ -402,7 +402,8 @@ fn client_shows_bytes_that_are_not_utf8_lossily() {
 
 #[test]
 fn client_reports_a_refused_connection() {
-    let port = closed_port();
+    let refused = refused_port();
+    let port = refused.port();
     lab!("lab3_client")
         .command()
         .args(["--port", &port])

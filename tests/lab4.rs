@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::net::TcpListener;
 
 use predicates::prelude::*;
-use support::{FakeServer, Peer, Server, an_error_naming, closed_port, lab};
+use support::{FakeServer, Peer, Server, an_error_naming, lab, refused_port};
 
 // ---------------------------------------------------------------------------
 // lab4_server: the room
@@ -390,7 +390,8 @@ fn client_says_adios_at_the_end_of_its_input() {
 
 #[test]
 fn client_reports_a_refused_connection() {
-    let port = closed_port();
+    let refused = refused_port();
+    let port = refused.port();
     lab!("lab4_client")
         .command()
         .args(["--port", &port])

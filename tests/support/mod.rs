@@ -523,11 +523,35 @@ impl FakeServer {
     }
 }
 
-/// The port of a listener that was just closed: nothing listens there, so
-/// connecting is refused.
-pub fn closed_port() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    listener.local_addr().expect("address").port().to_string()
+/// A port where nothing listens, reserved while this guard lives: a socket
+/// is bound to it but never listens, so connecting is refused, and no other
+/// test can take the port meanwhile (as it could once a listener is closed).
+pub struct RefusedPort {
+    _bound: socket2::Socket,
+    port: u16,
+}
+
+impl RefusedPort {
+    pub fn port(&self) -> String {
+        self.port.to_string()
+    }
+}
+
+pub fn refused_port() -> RefusedPort {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("create a socket");
+    let any_port: SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    socket.bind(&any_port.into()).expect("bind a free port");
+    let port = socket
+        .local_addr()
+        .ok()
+        .and_then(|addr| addr.as_socket())
+        .expect("the bound port")
+        .port();
+    RefusedPort {
+        _bound: socket,
+        port,
+    }
 }
 
 /// What the contract asks of a failure on stderr: it names the address,
