@@ -4,8 +4,10 @@
 
 mod support;
 
-use predicates::prelude::*;
-use support::{FakeServer, Server, an_error_naming, lab, pause_between_writes, refused_port};
+use support::{
+    FakeServer, Server, expect_help_and_version, expect_port_in_use_error,
+    expect_refused_connection_error, lab, pause_between_writes,
+};
 
 /// The longest line the contract lets a client send: 64 KiB, not counting
 /// the `\n` that ends it.
@@ -258,24 +260,12 @@ fn server_serves_the_next_client_after_a_line_too_long() {
 
 #[test]
 fn server_reports_a_port_in_use() {
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port().to_string();
-    lab!("lab2_server")
-        .command()
-        .args(["--port", &port])
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    expect_port_in_use_error(lab!("lab2_server"));
 }
 
 #[test]
-fn server_explains_its_options_with_help() {
-    lab!("lab2_server")
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+fn server_answers_help_and_version() {
+    expect_help_and_version(lab!("lab2_server"));
 }
 
 // ---------------------------------------------------------------------------
@@ -435,23 +425,10 @@ fn client_exits_when_the_server_hangs_up_mid_answer() {
 
 #[test]
 fn client_reports_a_refused_connection() {
-    let refused = refused_port();
-    let port = refused.port();
-    lab!("lab2_client")
-        .command()
-        .args(["--port", &port])
-        .write_stdin("hola\n")
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    expect_refused_connection_error(lab!("lab2_client"));
 }
 
 #[test]
-fn client_explains_its_options_with_help() {
-    lab!("lab2_client")
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+fn client_answers_help_and_version() {
+    expect_help_and_version(lab!("lab2_client"));
 }

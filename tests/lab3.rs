@@ -11,8 +11,10 @@
 
 mod support;
 
-use predicates::prelude::*;
-use support::{FakeServer, Peer, Running, Server, an_error_naming, lab, refused_port};
+use support::{
+    FakeServer, Peer, Running, Server, expect_help_and_version, expect_port_in_use_error,
+    expect_refused_connection_error, lab,
+};
 
 /// The server under test, with a raw peer written here connected to it.
 fn server_in_a_chat() -> (Server, Peer) {
@@ -293,24 +295,12 @@ fn server_answers_a_line_too_long_and_hangs_up() {
 
 #[test]
 fn server_reports_a_port_in_use() {
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port().to_string();
-    lab!("lab3_server")
-        .command()
-        .args(["--port", &port])
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    expect_port_in_use_error(lab!("lab3_server"));
 }
 
 #[test]
-fn server_explains_its_options_with_help() {
-    lab!("lab3_server")
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+fn server_answers_help_and_version() {
+    expect_help_and_version(lab!("lab3_server"));
 }
 
 // ---------------------------------------------------------------------------
@@ -402,24 +392,12 @@ fn client_shows_bytes_that_are_not_utf8_lossily() {
 
 #[test]
 fn client_reports_a_refused_connection() {
-    let refused = refused_port();
-    let port = refused.port();
-    lab!("lab3_client")
-        .command()
-        .args(["--port", &port])
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    expect_refused_connection_error(lab!("lab3_client"));
 }
 
 #[test]
-fn client_explains_its_options_with_help() {
-    lab!("lab3_client")
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+fn client_answers_help_and_version() {
+    expect_help_and_version(lab!("lab3_client"));
 }
 
 // ---------------------------------------------------------------------------

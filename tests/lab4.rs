@@ -10,8 +10,10 @@ mod support;
 use std::collections::BTreeSet;
 use std::net::TcpListener;
 
-use predicates::prelude::*;
-use support::{FakeServer, Peer, Server, an_error_naming, lab, refused_port};
+use support::{
+    FakeServer, Peer, Server, expect_help_and_version, expect_port_in_use_error,
+    expect_refused_connection_error, lab,
+};
 
 // ---------------------------------------------------------------------------
 // lab4_server: the room
@@ -284,24 +286,12 @@ fn server_relays_every_line_of_fifty_clients_to_every_other_client() {
 
 #[test]
 fn server_reports_a_port_in_use() {
-    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port().to_string();
-    lab!("lab4_server")
-        .command()
-        .args(["--port", &port])
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    expect_port_in_use_error(lab!("lab4_server"));
 }
 
 #[test]
-fn server_explains_its_options_with_help() {
-    lab!("lab4_server")
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+fn server_answers_help_and_version() {
+    expect_help_and_version(lab!("lab4_server"));
 }
 
 // ---------------------------------------------------------------------------
@@ -390,25 +380,12 @@ fn client_says_adios_at_the_end_of_its_input() {
 
 #[test]
 fn client_reports_a_refused_connection() {
-    let refused = refused_port();
-    let port = refused.port();
-    lab!("lab4_client")
-        .command()
-        .args(["--port", &port])
-        .write_stdin("hola\n")
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    expect_refused_connection_error(lab!("lab4_client"));
 }
 
 #[test]
-fn client_explains_its_options_with_help() {
-    lab!("lab4_client")
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+fn client_answers_help_and_version() {
+    expect_help_and_version(lab!("lab4_client"));
 }
 
 // ---------------------------------------------------------------------------

@@ -563,6 +563,56 @@ pub fn an_error_naming(addr: &str) -> impl predicates::Predicate<str> {
         .and(predicate::str::contains("panicked").not())
 }
 
+// ---------------------------------------------------------------------------
+// The rules every binary keeps, checked the same way in every lab
+
+/// `--help` shows the two options and `--version` answers, as clap gives them.
+#[track_caller]
+pub fn expect_help_and_version(program: Program) {
+    use predicates::prelude::*;
+    program
+        .command()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
+    program
+        .command()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty().not());
+}
+
+/// A server asked to listen on a port already taken fails: non-zero exit,
+/// and an error that names the address, not a panic.
+#[track_caller]
+pub fn expect_port_in_use_error(server: Program) {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = taken.local_addr().expect("its address").port().to_string();
+    server
+        .command()
+        .args(["--port", &port])
+        .assert()
+        .failure()
+        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+}
+
+/// A client pointed at a port where nothing listens fails: non-zero exit,
+/// and an error that names the address, not a panic.
+#[track_caller]
+pub fn expect_refused_connection_error(client: Program) {
+    let refused = refused_port();
+    let port = refused.port();
+    client
+        .command()
+        .args(["--port", &port])
+        .write_stdin("hola\n")
+        .assert()
+        .failure()
+        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+}
+
 /// A pause between two writes, to shape traffic (make a line arrive in
 /// pieces). Never used to wait for something to happen: tests wait for
 /// events, with deadlines.
