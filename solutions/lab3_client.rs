@@ -22,7 +22,7 @@ use std::thread;
 use anyhow::Context;
 use clap::Parser;
 
-/// The longest line we accept (the contract's 64 KiB).
+/// The longest line we accept (the contract's 64 KiB), not counting its `\n`.
 const MAX_LINE: usize = 64 * 1024;
 
 /// A chat client: both sides talking at once, `adios` to end.
@@ -104,17 +104,18 @@ fn receive_lines(stream: TcpStream) {
 /// stream. Bytes that are not UTF-8 are shown as U+FFFD.
 fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
     let mut line = Vec::new();
-    // take() keeps a peer that never sends `\n` from filling our memory
+    // take() keeps a peer that never sends `\n` from filling our memory:
+    // room for MAX_LINE bytes and the `\n`, as in lab 2
     let n = reader
         .by_ref()
-        .take(MAX_LINE as u64)
+        .take(MAX_LINE as u64 + 1)
         .read_until(b'\n', &mut line)?;
     if n == 0 {
         return Ok(None);
     }
     let line = match line.strip_suffix(b"\n") {
         Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
-        None if n == MAX_LINE => {
+        None if n > MAX_LINE => {
             return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
         }
         // the peer closed in the middle of a line: show what came
