@@ -1,0 +1,93 @@
+//! Lab 4: the client of the chat room.
+//!
+//! EN: The same full-duplex client as in lab 3: one thread prints every line
+//!     the room sends, while the main thread sends every line you type. Your
+//!     `adios` (or Ctrl-D) says goodbye; the program ends when the server
+//!     answers `adios` or closes. Walkthrough: docs/en/lab4.md
+//! ES: El mismo cliente full-duplex del lab 3: un hilo muestra cada línea que
+//!     envía la sala, mientras el hilo principal envía cada línea que
+//!     escribes. Tu `adios` (o Ctrl-D) se despide; el programa termina cuando
+//!     el servidor responde `adios` o cierra. Guía: docs/es/lab4.md
+//!
+//! Run it / Ejecútalo:
+//!     terminal 1: cargo run --features solutions --bin lab4_server_sol
+//!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::process;
+use std::thread;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// Joins the chat room: prints what the others say, sends what you type.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address of the server
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port of the server
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let addr = format!("{}:{}", args.host, args.port);
+    let stream =
+        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
+    eprintln!("connected to {addr}");
+
+    // A clone shares the socket: one thread reads it while main writes it.
+    let incoming = stream
+        .try_clone()
+        .context("could not share the connection")?;
+    let printer = thread::spawn(move || {
+        if let Err(e) = print_incoming(incoming) {
+            eprintln!("error: lost the connection: {e}");
+        }
+        // main may be blocked reading the keyboard, and nothing can wake
+        // it: the conversation is over, so end the whole program here.
+        process::exit(0);
+    });
+    chat(&stream).with_context(|| format!("could not send to {addr}"))?;
+    // We said adios: wait for the server's answer; the printer then exits.
+    let _ = printer.join();
+    Ok(())
+}
+
+/// Prints every line that arrives, until the server says `adios` or closes.
+fn print_incoming(stream: TcpStream) -> io::Result<()> {
+    for line in BufReader::new(stream).split(b'\n') {
+        let line = String::from_utf8_lossy(&line?).into_owned();
+        let text = line.strip_suffix('\r').unwrap_or(&line);
+        println!("{text}");
+        if text == "adios" {
+            return Ok(());
+        }
+    }
+    eprintln!("the server closed the connection");
+    Ok(())
+}
+
+/// Sends every line typed; the goodbye word, or the end of input, sends
+/// `adios` and stops.
+fn chat(mut stream: &TcpStream) -> io::Result<()> {
+    for line in io::stdin().lock().split(b'\n') {
+        let mut line = line?;
+        if is_goodbye(&String::from_utf8_lossy(&line)) {
+            break;
+        }
+        line.push(b'\n');
+        stream.write_all(&line)?;
+    }
+    stream.write_all(b"adios\n")
+}
+
+/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
+fn is_goodbye(text: &str) -> bool {
+    let word = text.trim();
+    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
+}

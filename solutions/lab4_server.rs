@@ -1,0 +1,247 @@
+//! Lab 4: a chat room with many clients at once, and an "adios" that loses nothing.
+//!
+//! EN: Every client gets a thread that reads its lines and relays each one to
+//!     every other client, through a queue and a writer thread of its own, so
+//!     that a client that stops reading never holds up the rest. The operator
+//!     types on the server's keyboard; `adios` there closes the room cleanly:
+//!     everyone gets every pending line, then `adios`. Walkthrough: docs/en/lab4.md
+//! ES: Cada cliente tiene un hilo que lee sus líneas y las reenvía a todos los
+//!     demás, a través de una cola y un hilo escritor propios, para que un
+//!     cliente que deja de leer no frene al resto. El operador escribe en el
+//!     teclado del servidor; `adios` allí cierra la sala limpiamente: todos
+//!     reciben cada línea pendiente y luego `adios`. Guía: docs/es/lab4.md
+//!
+//! Run it / Ejecútalo:
+//!     terminal 1: cargo run --features solutions --bin lab4_server_sol
+//!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// The longest line a client may send (64 KiB, as in lab 2).
+const MAX_LINE: usize = 64 * 1024;
+/// How many lines a client may fall behind before the room drops it.
+const QUEUE_LINES: usize = 4096;
+/// How long one write to a client may stay stuck before the room drops it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A client's threads keep their buffers on the heap: a small stack (the
+/// default is 2 MiB) lets thousands of them fit in little memory.
+const STACK_SIZE: usize = 256 * 1024;
+
+/// A chat room: every line a client sends goes to all the others.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (0.0.0.0 to accept other machines)
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 lets the system pick a free one)
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+}
+
+/// A client as the room sees it: the queue of lines waiting to be sent to
+/// it, and its socket, to disconnect it if it falls too far behind.
+struct Client {
+    queue: SyncSender<Arc<str>>,
+    stream: Arc<TcpStream>,
+}
+
+/// Everyone in the room, by address, shared by every thread.
+type Room = Arc<Mutex<HashMap<SocketAddr, Client>>>;
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let addr = format!("{}:{}", args.host, args.port);
+    let listener =
+        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    // the tests read this line: keep it
+    eprintln!("listening on {local}");
+
+    let room = Room::default();
+    let closing = Arc::new(AtomicBool::new(false));
+    let operator = {
+        let (room, closing) = (Arc::clone(&room), Arc::clone(&closing));
+        thread::spawn(move || operator(&room, &closing, local))
+    };
+    let mut threads = Vec::new();
+    for stream in listener.incoming() {
+        if closing.load(Ordering::SeqCst) {
+            break; // the operator's wake-up call (or a client too late to join)
+        }
+        match stream.and_then(|stream| join(&room, stream)) {
+            Ok(client_threads) => threads.extend(client_threads),
+            Err(e) => {
+                eprintln!("error: could not accept a client: {e}");
+                // out of file descriptors, accept() would fail again at once
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+        threads.retain(|thread| !thread.is_finished());
+    }
+
+    // Closing: `adios` goes behind every line already queued; dropping the
+    // queues tells each writer thread to finish, then to close its socket.
+    for (_, client) in room.lock().unwrap().drain() {
+        let _ = client.queue.try_send(Arc::from("adios\n"));
+    }
+    for thread in threads {
+        let _ = thread.join();
+    }
+    let _ = operator.join();
+    eprintln!("closed");
+    Ok(())
+}
+
+/// Reads the operator's lines: each one goes to every client as
+/// `[server] text`; the goodbye word closes the server.
+fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
+    for line in io::stdin().lock().split(b'\n') {
+        let Ok(line) = line else { break };
+        let text = decode(&line);
+        if is_goodbye(&text) {
+            closing.store(true, Ordering::SeqCst);
+            // main is blocked in accept(): a connection of our own wakes it
+            let _ = TcpStream::connect(local);
+            return;
+        }
+        relay(&room.lock().unwrap(), &format!("[server] {text}"), None);
+    }
+    // The end of stdin only ends the operator's lines: the room stays open.
+}
+
+/// Puts a new client in the room and starts its two threads: one reads
+/// what it says, one writes what the others say.
+fn join(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
+    let addr = stream.peer_addr()?;
+    // A client that stops reading: write() gives up after WRITE_TIMEOUT.
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    // One socket shared by both threads and the room (one file descriptor).
+    let stream = Arc::new(stream);
+    let (queue, outgoing) = mpsc::sync_channel(QUEUE_LINES);
+    // lock() fails only if a thread panicked while holding it: a bug, not a client
+    let mut clients = room.lock().unwrap();
+    // Started while we hold the lock: the client cannot speak before the
+    // room knows it. If a spawn fails, the client is simply closed.
+    let to_client = Arc::clone(&stream);
+    let writer = spawn(move || write_to_client(&to_client, outgoing))?;
+    let (from_client, room_of_client) = (Arc::clone(&stream), Arc::clone(room));
+    let reader = spawn(move || handle_client(&room_of_client, &from_client, addr))?;
+    relay(&clients, &format!("* {addr} joined"), None);
+    clients.insert(addr, Client { queue, stream });
+    eprintln!("{addr} joined");
+    Ok([writer, reader])
+}
+
+/// Reads the client's lines and relays each one to the others, until it
+/// says goodbye, closes, or breaks a rule.
+fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    let farewell = loop {
+        line.clear();
+        // take() bounds what one line can make us store, newline or not
+        match (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) | Err(_) => break None, // closed, reset or disconnected: it left
+            Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => {
+                break Some("error: line too long");
+            }
+            Ok(_) => {}
+        }
+        let text = decode(&line);
+        if is_goodbye(&text) {
+            break Some("adios");
+        }
+        let message = format!("[{addr}] {text}");
+        println!("{message}");
+        relay(&room.lock().unwrap(), &message, Some(addr));
+    };
+    leave(room, addr, farewell);
+}
+
+/// Queues `message` for every client but `from`. It only queues, never
+/// writes: the room is locked, and a client that does not read would keep
+/// it locked for everyone.
+fn relay(clients: &HashMap<SocketAddr, Client>, message: &str, from: Option<SocketAddr>) {
+    // One copy of the text for every queue: cloning an Arc copies a pointer.
+    let line: Arc<str> = Arc::from(format!("{message}\n"));
+    for (addr, client) in clients {
+        if Some(*addr) == from {
+            continue;
+        }
+        if let Err(TrySendError::Full(_)) = client.queue.try_send(Arc::clone(&line)) {
+            // QUEUE_LINES behind: drop it. Its reader wakes up and leaves.
+            let _ = client.stream.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+/// Takes the client out of the room, says `farewell` to it after what is
+/// already queued for it, and tells the others it left.
+fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
+    let mut clients = room.lock().unwrap();
+    // Not in the room any more: the server is closing and said adios already.
+    let Some(client) = clients.remove(&addr) else {
+        return;
+    };
+    if let Some(farewell) = farewell {
+        let _ = client.queue.try_send(Arc::from(format!("{farewell}\n")));
+    }
+    relay(&clients, &format!("* {addr} left"), None);
+    eprintln!("{addr} left");
+    // Dropping `client` drops its queue: its writer sends the rest and closes.
+}
+
+/// Sends the client every line queued for it, until the room drops the
+/// queue; then closes the connection, which also wakes its reader.
+fn write_to_client(stream: &TcpStream, outgoing: Receiver<Arc<str>>) {
+    let _ = send_queued(stream, &outgoing);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn send_queued(stream: &TcpStream, outgoing: &Receiver<Arc<str>>) -> io::Result<()> {
+    let mut out = BufWriter::new(stream);
+    // recv() fails once the queue is dropped and empty: nothing more to send
+    while let Ok(line) = outgoing.recv() {
+        out.write_all(line.as_bytes())?;
+        // Everything else already waiting too, then one flush: a busy room
+        // sends many lines per write() call instead of one.
+        for line in outgoing.try_iter() {
+            out.write_all(line.as_bytes())?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// thread::spawn with a small stack, and an error instead of a panic when
+/// the system cannot start one more thread.
+fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
+    thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
+}
+
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+fn decode(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    text.strip_suffix('\r').unwrap_or(text).to_string()
+}
+
+/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
+fn is_goodbye(text: &str) -> bool {
+    let word = text.trim();
+    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
+}
