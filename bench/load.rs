@@ -180,7 +180,10 @@ fn echo(args: EchoArgs) -> anyhow::Result<()> {
         show_ns(p50 as f64),
         show_ns(p99 as f64)
     );
-    println!("  served:      {served} of {} connections", args.connections);
+    println!(
+        "  served:      {served} of {} connections",
+        args.connections
+    );
     let waiting = connections
         .iter()
         .filter(|c| c.problem.is_none() && c.round_trips == 0)
@@ -379,7 +382,9 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
     //    TICK, for clients whose server thread had not registered them yet)
     //    until every client has seen it.
     if failure.is_none() {
-        failure = sync(addr, &room, joining + deadline).err().map(|e| format!("{e:#}"));
+        failure = sync(addr, &room, joining + deadline)
+            .err()
+            .map(|e| format!("{e:#}"));
     }
     let joined = joining.elapsed();
     if failure.is_none() {
@@ -455,13 +460,21 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
             show_ns(p50 as f64 * 1e3),
             show_ns(p99 as f64 * 1e3)
         );
-        println!("  complete:    {complete} of {} clients got every line", args.clients);
+        println!(
+            "  complete:    {complete} of {} clients got every line",
+            args.clients
+        );
     }
     if let Some(failure) = &failure {
         println!("  stopped: {failure}");
     }
     let problems = room.problem_count.load(Ordering::SeqCst);
-    for problem in room.problems.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+    for problem in room
+        .problems
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+    {
         println!("  problem: {problem}");
     }
     if problems > 10 {
