@@ -29,8 +29,9 @@ use clap::Parser;
 
 /// The longest line a client may send (64 KiB, as in lab 2).
 const MAX_LINE: usize = 64 * 1024;
-/// How many lines a client may fall behind before the room drops it.
-const QUEUE_LINES: usize = 4096;
+/// How many messages (a line, or lines that came together) a client may
+/// fall behind before the room drops it.
+const QUEUE_LEN: usize = 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// A client's threads keep their buffers on the heap: a small stack (the
@@ -49,11 +50,22 @@ struct Args {
     port: u16,
 }
 
-/// A client as the room sees it: the queue of lines waiting to be sent to
-/// it, and its socket, to disconnect it if it falls too far behind.
+/// A client as the room sees it: the queue of messages waiting to be sent
+/// to it, and its socket, to disconnect it if it falls too far behind.
 struct Client {
     queue: SyncSender<Arc<str>>,
     stream: Arc<TcpStream>,
+}
+
+impl Client {
+    /// Queues a message for this client, never waiting: a client that is
+    /// QUEUE_LEN messages behind is not reading, and is disconnected (its
+    /// reader thread then wakes up and takes it out of the room).
+    fn send(&self, message: Arc<str>) {
+        if let Err(TrySendError::Full(_)) = self.queue.try_send(message) {
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
+    }
 }
 
 /// Everyone in the room, by address, shared by every thread.
@@ -79,7 +91,7 @@ fn main() -> anyhow::Result<()> {
         if closing.load(Ordering::SeqCst) {
             break; // the operator's wake-up call (or a client too late to join)
         }
-        match stream.and_then(|stream| join(&room, stream)) {
+        match stream.and_then(|stream| admit(&room, stream)) {
             Ok(client_threads) => threads.extend(client_threads),
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
@@ -89,15 +101,7 @@ fn main() -> anyhow::Result<()> {
         }
         threads.retain(|thread| !thread.is_finished());
     }
-
-    // Closing: `adios` goes behind every line already queued; dropping the
-    // queues tells each writer thread to finish, then to close its socket.
-    for (_, client) in room.lock().unwrap().drain() {
-        let _ = client.queue.try_send(Arc::from("adios\n"));
-    }
-    for thread in threads {
-        let _ = thread.join();
-    }
+    close_room(&room, threads);
     let _ = operator.join();
     eprintln!("closed");
     Ok(())
@@ -110,25 +114,31 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
         let Ok(line) = line else { break };
         let text = decode(&line);
         if is_goodbye(&text) {
-            closing.store(true, Ordering::SeqCst);
-            // main is blocked in accept(): a connection of our own wakes it
-            let _ = TcpStream::connect(local);
+            stop_accepting(closing, local);
             return;
         }
-        relay(&room.lock().unwrap(), &format!("[server] {text}"), None);
+        relay(&room.lock().unwrap(), &format!("[server] {text}\n"), None);
     }
     // The end of stdin only ends the operator's lines: the room stays open.
 }
 
+/// Tells main to stop accepting clients, and wakes it from accept().
+fn stop_accepting(closing: &AtomicBool, local: SocketAddr) {
+    closing.store(true, Ordering::SeqCst);
+    // main is blocked in accept(), and only a connection wakes it: make one.
+    // (Connecting to 0.0.0.0 reaches this machine on Linux and macOS.)
+    let _ = TcpStream::connect(local);
+}
+
 /// Puts a new client in the room and starts its two threads: one reads
 /// what it says, one writes what the others say.
-fn join(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
+fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     let addr = stream.peer_addr()?;
     // A client that stops reading: write() gives up after WRITE_TIMEOUT.
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     // One socket shared by both threads and the room (one file descriptor).
     let stream = Arc::new(stream);
-    let (queue, outgoing) = mpsc::sync_channel(QUEUE_LINES);
+    let (queue, outgoing) = mpsc::sync_channel(QUEUE_LEN);
     // lock() fails only if a thread panicked while holding it: a bug, not a client
     let mut clients = room.lock().unwrap();
     // Started while we hold the lock: the client cannot speak before the
@@ -137,54 +147,107 @@ fn join(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     let writer = spawn(move || write_to_client(&to_client, outgoing))?;
     let (from_client, room_of_client) = (Arc::clone(&stream), Arc::clone(room));
     let reader = spawn(move || handle_client(&room_of_client, &from_client, addr))?;
-    relay(&clients, &format!("* {addr} joined"), None);
+    relay(&clients, &format!("* {addr} joined\n"), None);
     clients.insert(addr, Client { queue, stream });
     eprintln!("{addr} joined");
     Ok([writer, reader])
 }
 
-/// Reads the client's lines and relays each one to the others, until it
-/// says goodbye, closes, or breaks a rule.
+/// thread::spawn with a small stack, and an error instead of a panic when
+/// the system cannot start one more thread.
+fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
+    thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
+}
+
+/// Sends the client every line queued for it, until the room drops the
+/// queue; then closes the connection, which also wakes its reader.
+fn write_to_client(stream: &TcpStream, outgoing: Receiver<Arc<str>>) {
+    let _ = send_queued(stream, &outgoing);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn send_queued(stream: &TcpStream, outgoing: &Receiver<Arc<str>>) -> io::Result<()> {
+    let mut out = BufWriter::new(stream);
+    // recv() fails once the queue is dropped and empty: nothing more to send
+    while let Ok(message) = outgoing.recv() {
+        out.write_all(message.as_bytes())?;
+        // Everything else already waiting too, then one flush: a busy room
+        // sends many messages per write() call instead of one each.
+        for message in outgoing.try_iter() {
+            out.write_all(message.as_bytes())?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Reads the client's lines and relays them to the others, until it says
+/// goodbye, closes, or breaks a rule.
 fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
     let mut reader = BufReader::new(stream);
-    let mut line = Vec::new();
+    // Lines that arrive together are relayed together: one lock, and one
+    // wake-up of each writer thread, for all of them.
+    let mut said = String::new();
     let farewell = loop {
-        line.clear();
-        // take() bounds what one line can make us store, newline or not
-        match (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut line)
-        {
-            Ok(0) | Err(_) => break None, // closed, reset or disconnected: it left
-            Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => {
-                break Some("error: line too long");
-            }
-            Ok(_) => {}
+        match hear(&mut reader) {
+            Heard::Line(text) => said.push_str(&format!("[{addr}] {text}\n")),
+            Heard::Goodbye => break Some("adios"),
+            Heard::TooLong => break Some("error: line too long"),
+            Heard::End => break None,
         }
-        let text = decode(&line);
-        if is_goodbye(&text) {
-            break Some("adios");
+        // No other whole line has arrived: relay before waiting for more.
+        if !reader.buffer().contains(&b'\n') {
+            say(room, addr, &mut said);
         }
-        let message = format!("[{addr}] {text}");
-        println!("{message}");
-        relay(&room.lock().unwrap(), &message, Some(addr));
     };
+    say(room, addr, &mut said);
     leave(room, addr, farewell);
 }
 
-/// Queues `message` for every client but `from`. It only queues, never
-/// writes: the room is locked, and a client that does not read would keep
-/// it locked for everyone.
-fn relay(clients: &HashMap<SocketAddr, Client>, message: &str, from: Option<SocketAddr>) {
+/// What one line from a client brought.
+enum Heard {
+    Line(String),
+    Goodbye,
+    TooLong,
+    End,
+}
+
+/// Reads one line: at most MAX_LINE bytes, shown lossily if not UTF-8.
+fn hear(reader: &mut BufReader<&TcpStream>) -> Heard {
+    let mut line = Vec::new();
+    // take() bounds what one line can make us store, newline or not
+    match reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)
+    {
+        Ok(0) | Err(_) => Heard::End, // closed, reset or disconnected: it left
+        Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => Heard::TooLong,
+        Ok(_) => match decode(&line) {
+            text if is_goodbye(&text) => Heard::Goodbye,
+            text => Heard::Line(text),
+        },
+    }
+}
+
+/// Prints what the client said (whole lines) and relays it to the others.
+fn say(room: &Room, addr: SocketAddr, said: &mut String) {
+    if !said.is_empty() {
+        print!("{said}");
+        relay(&room.lock().unwrap(), said, Some(addr));
+        said.clear();
+    }
+}
+
+/// Queues `lines` (whole lines, each ending in `\n`) for every client but
+/// `from`. It only queues, never writes: the room is locked, and a client
+/// that does not read would keep it locked for everyone.
+fn relay(clients: &HashMap<SocketAddr, Client>, lines: &str, from: Option<SocketAddr>) {
     // One copy of the text for every queue: cloning an Arc copies a pointer.
-    let line: Arc<str> = Arc::from(format!("{message}\n"));
+    let lines: Arc<str> = Arc::from(lines);
     for (addr, client) in clients {
-        if Some(*addr) == from {
-            continue;
-        }
-        if let Err(TrySendError::Full(_)) = client.queue.try_send(Arc::clone(&line)) {
-            // QUEUE_LINES behind: drop it. Its reader wakes up and leaves.
-            let _ = client.stream.shutdown(Shutdown::Both);
+        if Some(*addr) != from {
+            client.send(Arc::clone(&lines));
         }
     }
 }
@@ -198,39 +261,24 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
         return;
     };
     if let Some(farewell) = farewell {
-        let _ = client.queue.try_send(Arc::from(format!("{farewell}\n")));
+        client.send(Arc::from(format!("{farewell}\n")));
     }
-    relay(&clients, &format!("* {addr} left"), None);
+    relay(&clients, &format!("* {addr} left\n"), None);
     eprintln!("{addr} left");
     // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
 
-/// Sends the client every line queued for it, until the room drops the
-/// queue; then closes the connection, which also wakes its reader.
-fn write_to_client(stream: &TcpStream, outgoing: Receiver<Arc<str>>) {
-    let _ = send_queued(stream, &outgoing);
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-fn send_queued(stream: &TcpStream, outgoing: &Receiver<Arc<str>>) -> io::Result<()> {
-    let mut out = BufWriter::new(stream);
-    // recv() fails once the queue is dropped and empty: nothing more to send
-    while let Ok(line) = outgoing.recv() {
-        out.write_all(line.as_bytes())?;
-        // Everything else already waiting too, then one flush: a busy room
-        // sends many lines per write() call instead of one.
-        for line in outgoing.try_iter() {
-            out.write_all(line.as_bytes())?;
-        }
-        out.flush()?;
+/// Closes the room: every client gets `adios` after the lines already
+/// queued for it, and the server waits for every thread to finish.
+fn close_room(room: &Room, threads: Vec<JoinHandle<()>>) {
+    // Dropping a client's queue tells its writer thread to send what is
+    // left and close the connection, which also ends its reader thread.
+    for (_, client) in room.lock().unwrap().drain() {
+        client.send(Arc::from("adios\n"));
     }
-    Ok(())
-}
-
-/// thread::spawn with a small stack, and an error instead of a panic when
-/// the system cannot start one more thread.
-fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
-    thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
+    for thread in threads {
+        let _ = thread.join();
+    }
 }
 
 /// A line's text: lossy UTF-8, without its `\n` or `\r\n`.

@@ -791,19 +791,24 @@ fn preview(bytes: &[u8]) -> String {
 // A client that does not read (added for lab 4)
 
 impl Server {
-    /// Opens a connection with a small receive buffer (a few KB instead of
-    /// the default 128 KB and more), for a client that does not read: a
-    /// server that writes to it is stopped by its full buffers after a few
-    /// lines instead of megabytes, so a test needs little traffic to show
-    /// whether the server waits for it.
+    /// Opens a connection that lets little data wait for it, for a client
+    /// that does not read: a server that writes to it is stopped by its full
+    /// buffers after about a hundred kilobytes instead of several megabytes
+    /// (on loopback the server's send buffer grows with the segment size,
+    /// 64 KB there), so a test needs little traffic to show whether the
+    /// server waits for it.
     pub fn connect_with_small_buffer(&self) -> Peer {
         use socket2::{Domain, Socket, Type};
         let socket = Socket::new(Domain::for_address(self.addr), Type::STREAM, None)
             .expect("create a socket");
-        // Set before connecting: the buffer size shapes the TCP window.
+        // Set before connecting: they shape the TCP window and segments.
         socket
             .set_recv_buffer_size(4096)
             .expect("set a small receive buffer");
+        #[cfg(unix)]
+        socket
+            .set_tcp_mss(536)
+            .expect("set a small maximum segment size");
         if let Err(e) = socket.connect(&self.addr.into()) {
             panic!(
                 "could not connect to {} at {}: {e}\n{}",
