@@ -78,6 +78,13 @@ struct RoomArgs {
     /// Deadline for joining, and again for relaying, in seconds
     #[arg(long, default_value_t = 60.0)]
     timeout: f64,
+    /// Pad each line to about this many bytes (0: no padding)
+    #[arg(long, default_value_t = 0)]
+    size: usize,
+    /// The last K clients stop reading once the lines fly (they still send
+    /// theirs): what does one slow client cost the others?
+    #[arg(long, default_value_t = 0)]
+    stalled: usize,
 }
 
 /// Small stacks: the room runs two threads per client, up to thousands.
@@ -291,6 +298,16 @@ fn ping_pong(
 struct Room {
     clients: usize,
     lines: usize,
+    /// Clients from this index on stop reading at the sync line.
+    stalled_from: usize,
+    /// Spaces that pad each line to --size.
+    padding: String,
+    /// The addresses of the stalled clients, as `* IP:PORT left` names them.
+    stalled: Mutex<Vec<String>>,
+    /// Stalled clients that the others saw leave (the server dropped them).
+    dropped: AtomicUsize,
+    /// Readers the server closed (or reset) before they had every line.
+    cut: AtomicUsize,
     /// The clock of the send timestamps carried in each line.
     clock: Instant,
     /// Readers that saw the sentinel's `sync` line: they are in the room.
@@ -330,10 +347,20 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
     if args.clients < 2 || args.lines == 0 {
         bail!("a room needs --clients 2 or more and --lines 1 or more");
     }
+    if args.stalled >= args.clients {
+        bail!("--stalled must leave at least one client reading");
+    }
+    let readers_count = args.clients - args.stalled;
     let deadline = Duration::from_secs_f64(args.timeout);
     let room = Arc::new(Room {
         clients: args.clients,
         lines: args.lines,
+        stalled_from: readers_count,
+        // `load 12 34 5678901` and its newline: about 20 bytes unpadded
+        padding: " ".repeat(args.size.saturating_sub(20)),
+        stalled: Mutex::new(Vec::new()),
+        dropped: AtomicUsize::new(0),
+        cut: AtomicUsize::new(0),
         clock: Instant::now(),
         synced: AtomicUsize::new(0),
         delivered: AtomicU64::new(0),
@@ -345,8 +372,19 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
         problem_count: AtomicUsize::new(0),
     });
     println!(
-        "room {addr}: {} clients x {} lines",
-        args.clients, args.lines
+        "room {addr}: {} clients x {} lines{}{}",
+        args.clients,
+        args.lines,
+        if args.size > 0 {
+            format!(" of {} bytes", args.size)
+        } else {
+            String::new()
+        },
+        if args.stalled > 0 {
+            format!(", {} of them stalled (they stop reading)", args.stalled)
+        } else {
+            String::new()
+        }
     );
 
     // 1. Join: connect every client; each gets a reader thread at once, so
@@ -370,6 +408,11 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
             }
         };
         let _ = stream.set_nodelay(true);
+        if i >= readers_count {
+            let name = stream.local_addr().map(|a| a.to_string());
+            let mut stalled = room.stalled.lock().unwrap_or_else(|e| e.into_inner());
+            stalled.push(name.unwrap_or_default());
+        }
         let (s, r) = (stream.clone(), room.clone());
         readers.push(spawn(move || read_room(i, &s, &r))?);
         streams.push(stream);
@@ -431,10 +474,10 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
         .map(|r| r.join().unwrap_or_default())
         .collect();
 
-    let expected = (args.clients * (args.clients - 1) * args.lines) as u64;
+    let expected = (readers_count * (args.clients - 1) * args.lines) as u64;
     let delivered = room.delivered.load(Ordering::SeqCst);
     let complete = room.complete.load(Ordering::SeqCst);
-    let all_in = failure.is_none() && complete == args.clients;
+    let all_in = failure.is_none() && complete == readers_count;
     let last = readers.iter().filter_map(|r| r.done_at).max();
     let elapsed = match (all_in, last, ended) {
         (true, Some(last), _) => last.duration_since(go_at),
@@ -460,10 +503,14 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
             show_ns(p50 as f64 * 1e3),
             show_ns(p99 as f64 * 1e3)
         );
-        println!(
-            "  complete:    {complete} of {} clients got every line",
-            args.clients
-        );
+        println!("  complete:    {complete} of {readers_count} reading clients got every line");
+        if args.stalled > 0 {
+            println!(
+                "  stalled:     the server dropped {} of the {} clients that stopped reading",
+                room.dropped.load(Ordering::SeqCst),
+                args.stalled
+            );
+        }
     }
     if let Some(failure) = &failure {
         println!("  stopped: {failure}");
@@ -481,8 +528,10 @@ fn room(args: RoomArgs) -> anyhow::Result<()> {
         println!("  ... and {} more problems", problems - 10);
     }
     println!(
-        "result: rate={rate:.0} p50_us={p50} p99_us={p99} clients={} delivered={delivered}/{expected} problems={} complete={}",
+        "result: rate={rate:.0} p50_us={p50} p99_us={p99} clients={} delivered={delivered}/{expected} dropped={}/{} problems={} complete={}",
         args.clients,
+        room.dropped.load(Ordering::SeqCst),
+        args.stalled,
         problems,
         if all_in { "yes" } else { "no" }
     );
@@ -507,7 +556,7 @@ fn sync(addr: SocketAddr, room: &Room, deadline: Instant) -> anyhow::Result<()> 
                 room.clients
             );
         }
-        if room.finished.load(Ordering::SeqCst) > 0 {
+        if room.cut.load(Ordering::SeqCst) > 0 {
             bail!("the server closed clients before the room was full");
         }
         sentinel
@@ -549,6 +598,7 @@ fn read_room(me: usize, stream: &TcpStream, room: &Room) -> Reader {
                     room.problem(format!(
                         "client {me}: closed by the server after {got} of {expected} lines"
                     ));
+                    room.cut.fetch_add(1, Ordering::SeqCst);
                     finish(room);
                 }
                 break;
@@ -561,6 +611,7 @@ fn read_room(me: usize, stream: &TcpStream, room: &Room) -> Reader {
                         "client {me}: {} after {got} of {expected} lines",
                         io_problem("could not read", &e)
                     ));
+                    room.cut.fetch_add(1, Ordering::SeqCst);
                     finish(room);
                 }
                 break;
@@ -578,6 +629,11 @@ fn read_room(me: usize, stream: &TcpStream, room: &Room) -> Reader {
                 if !synced {
                     synced = true;
                     room.synced.fetch_add(1, Ordering::SeqCst);
+                    if me >= room.stalled_from {
+                        // a stalled client: from now on it reads nothing
+                        finish(room);
+                        return seen;
+                    }
                 }
             }
             Some(body) if body.starts_with("load ") => {
@@ -611,7 +667,16 @@ fn read_room(me: usize, stream: &TcpStream, room: &Room) -> Reader {
                     counted = got;
                 }
             }
-            _ if text.starts_with("* ") => {} // joined / left notices
+            _ if text.starts_with("* ") => {
+                // joined / left notices; one reader counts the stalled who left
+                if me == 0 && text.ends_with(" left") {
+                    let name = &text[2..text.len() - 5];
+                    let stalled = room.stalled.lock().unwrap_or_else(|e| e.into_inner());
+                    if stalled.iter().any(|s| s == name) {
+                        room.dropped.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            }
             _ if text.starts_with("error") || text == "adios" => {
                 room.problem(format!("client {me}: the server said {text:?}"));
             }
@@ -649,7 +714,7 @@ fn write_room(me: usize, mut stream: &TcpStream, room: &Room) {
             return;
         }
         let sent = room.clock.elapsed().as_micros();
-        let line = format!("load {me} {seq} {sent}\n");
+        let line = format!("load {me} {seq} {sent}{}\n", room.padding);
         if let Err(e) = stream.write_all(line.as_bytes()) {
             if !room.stopping.load(Ordering::SeqCst) {
                 room.problem(format!(
@@ -665,7 +730,7 @@ fn write_room(me: usize, mut stream: &TcpStream, room: &Room) {
 /// Until every reader is done or the deadline: progress every second.
 /// Returns when it stopped waiting.
 fn wait_for_deliveries(room: &Room, go_at: Instant, deadline: Duration) -> Instant {
-    let expected = (room.clients * (room.clients - 1) * room.lines) as u64;
+    let expected = (room.stalled_from * (room.clients - 1) * room.lines) as u64;
     let mut last_progress = go_at;
     loop {
         if room.finished.load(Ordering::SeqCst) >= room.clients {
@@ -674,9 +739,9 @@ fn wait_for_deliveries(room: &Room, go_at: Instant, deadline: Duration) -> Insta
         if go_at.elapsed() >= deadline {
             let complete = room.complete.load(Ordering::SeqCst);
             room.problem(format!(
-                "deadline of {:.0} s passed: {complete} of {} clients had every line",
+                "deadline of {:.0} s passed: {complete} of {} reading clients had every line",
                 deadline.as_secs_f64(),
-                room.clients
+                room.stalled_from
             ));
             return Instant::now();
         }
