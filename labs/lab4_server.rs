@@ -159,7 +159,7 @@ fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
     thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
 }
 
-/// Sends the client every line queued for it, until the room drops the
+/// Sends the client every message queued for it, until the room drops the
 /// queue; then closes the connection, which also wakes its reader.
 fn write_to_client(_stream: &TcpStream, _outgoing: Receiver<Arc<str>>) {
     // TODO (step 2): take messages from the queue (recv() waits for one,

@@ -553,6 +553,10 @@ impl Peer {
     fn new(stream: TcpStream, other: &'static str, other_stderr: Option<Log>) -> Peer {
         // Small writes go out at once: the tests shape traffic on purpose.
         stream.set_nodelay(true).expect("set TCP_NODELAY");
+        // A program that stops reading cannot make a send hang the test.
+        stream
+            .set_write_timeout(Some(DEADLINE))
+            .expect("set a write timeout");
         Peer {
             stream,
             pending: Vec::new(),
