@@ -550,10 +550,15 @@ fn sync(addr: SocketAddr, room: &Room, deadline: Instant) -> anyhow::Result<()> 
     let mut last_progress = Instant::now();
     while room.synced.load(Ordering::SeqCst) < room.clients {
         if Instant::now() >= deadline {
+            let synced = room.synced.load(Ordering::SeqCst);
             bail!(
-                "only {} of {} clients were in the room (got the sync line) before the deadline",
-                room.synced.load(Ordering::SeqCst),
-                room.clients
+                "only {synced} of {} clients were in the room (got the sync line) before the deadline{}",
+                room.clients,
+                if synced == 0 {
+                    " (is it a lab 4 room server?)"
+                } else {
+                    ""
+                }
             );
         }
         if room.cut.load(Ordering::SeqCst) > 0 {
