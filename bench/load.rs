@@ -21,7 +21,7 @@
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, Condvar, Mutex};
+use std::sync::{Arc, Barrier, Condvar, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -125,19 +125,23 @@ fn echo(args: EchoArgs) -> anyhow::Result<()> {
     let served = Arc::new(AtomicUsize::new(0));
     // Everyone connects first, then all start together.
     let start = Arc::new(Barrier::new(args.connections + 1));
+    let end = Arc::new(OnceLock::new());
     let mut workers = Vec::new();
     for _ in 0..args.connections {
-        let (message, round_trips, served, start) = (
+        let (message, round_trips, served, start, end) = (
             message.clone(),
             round_trips.clone(),
             served.clone(),
             start.clone(),
+            end.clone(),
         );
         let count = args.count;
         workers.push(spawn(move || {
             let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5));
             start.wait();
-            let end = Instant::now() + run;
+            // One end for all: a connection that a sequential server takes
+            // up once the first one leaves must not sneak in a round trip.
+            let end = *end.get_or_init(|| Instant::now() + run);
             match stream {
                 Ok(stream) => ping_pong(stream, &message, end, count, &round_trips, &served),
                 Err(e) => Connection {
