@@ -250,9 +250,26 @@ fn ping_pong(
     let mut reply = vec![0; message.len()];
     while count.is_none_or(|count| me.round_trips < count) && Instant::now() < end {
         let sent = Instant::now();
-        if let Err(e) = stream.write_all(message) {
-            me.problem = Some(io_problem("could not send", &e));
-            return me;
+        // write_all() would give up at the first timeout: a server that is
+        // slow to read gets until the end of the run instead.
+        let mut written = 0;
+        while written < message.len() {
+            match stream.write(&message[written..]) {
+                Ok(0) => {
+                    me.problem = Some("the server stopped taking data".into());
+                    return me;
+                }
+                Ok(n) => written += n,
+                Err(e) if is_timeout(&e) || e.kind() == ErrorKind::Interrupted => {
+                    if Instant::now() >= end {
+                        return me;
+                    }
+                }
+                Err(e) => {
+                    me.problem = Some(io_problem("could not send", &e));
+                    return me;
+                }
+            }
         }
         let mut got = 0;
         while got < reply.len() {
