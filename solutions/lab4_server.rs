@@ -233,8 +233,10 @@ fn hear(reader: &mut BufReader<&TcpStream>) -> Heard {
 /// Prints what the client said (whole lines) and relays it to the others.
 fn say(room: &Room, addr: SocketAddr, said: &mut String) {
     if !said.is_empty() {
-        print!("{said}");
         relay(&room.lock().unwrap(), said, Some(addr));
+        // Printed once queued: a line the operator sees is one the shutdown
+        // will deliver, never one still on its way to the queues.
+        print!("{said}");
         said.clear();
     }
 }

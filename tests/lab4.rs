@@ -115,6 +115,8 @@ fn server_delivers_every_pending_line_then_adios_when_the_operator_says_adios() 
     // Bea reads nothing until the end: her lines pile up in the server.
     let mut bea = server.connect_with_small_buffer();
     ana.expect_line(&format!("* {} joined", bea.local_addr()));
+    let mut carl = server.connect();
+    ana.expect_line(&format!("* {} joined", carl.local_addr()));
 
     // More than Bea's buffers hold: most of it waits in the server.
     let lines: Vec<String> = (0..100)
@@ -123,12 +125,13 @@ fn server_delivers_every_pending_line_then_adios_when_the_operator_says_adios() 
     for line in &lines {
         ana.send_line(line);
     }
-    // Relayed before the goodbye: the server printed them all.
+    // Relayed before the goodbye: Carl, who reads, has received them all.
     for line in &lines {
-        expect_on_stdout(&mut server, &format!("[{}] {line}", ana.local_addr()));
+        carl.expect_line(&format!("[{}] {line}", ana.local_addr()));
     }
     server.type_line("adios");
 
+    bea.expect_line(&format!("* {} joined", carl.local_addr()));
     for line in &lines {
         expect_line_besides(&mut bea, &format!("[{}] {line}", ana.local_addr()), None);
     }

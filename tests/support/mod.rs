@@ -820,29 +820,35 @@ impl Peer {
 
     /// One read, waiting at most until `deadline`.
     fn receive(&mut self, deadline: Instant) -> Received {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Received::Nothing;
-        }
-        self.stream
-            .set_read_timeout(Some(left))
-            .expect("set a read timeout");
         let mut buf = [0; 4096];
-        match self.stream.read(&mut buf) {
-            Ok(0) => Received::Closed,
-            Ok(n) => {
-                self.pending.extend_from_slice(&buf[..n]);
-                Received::Data
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Received::Nothing;
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                Received::Nothing
-            }
-            Err(e) => Received::Reset(e),
+            self.stream
+                .set_read_timeout(Some(left))
+                .expect("set a read timeout");
+            return match self.stream.read(&mut buf) {
+                Ok(0) => Received::Closed,
+                Ok(n) => {
+                    self.pending.extend_from_slice(&buf[..n]);
+                    Received::Data
+                }
+                // A signal (SIGCHLD, when another test's program exits)
+                // interrupts a read that has a timeout: Linux does not
+                // restart it, so try again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Received::Nothing
+                }
+                Err(e) => Received::Reset(e),
+            };
         }
     }
 
