@@ -737,56 +737,55 @@ impl Peer {
     /// The next line received, without its `\n` (or `\r\n`).
     #[track_caller]
     pub fn read_line(&mut self) -> String {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-                let line: Vec<u8> = self.pending.drain(..=end).collect();
-                let line = String::from_utf8_lossy(&line);
-                return line
-                    .trim_end_matches('\n')
-                    .trim_end_matches('\r')
-                    .to_string();
-            }
-            match self.receive(deadline) {
-                Received::Data => {}
-                other => panic!(
-                    "expected a line from {} within {}s, got {}{}\n{}",
-                    self.other,
-                    DEADLINE.as_secs(),
-                    other,
-                    self.unfinished(),
-                    self.report()
-                ),
-            }
+        match self.next_line() {
+            Ok(line) => line,
+            Err(other) => panic!(
+                "expected a line from {} within {}s, got {}{}\n{}",
+                self.other,
+                DEADLINE.as_secs(),
+                other,
+                self.unfinished(),
+                self.report()
+            ),
         }
     }
 
     /// The next line received must be `expected`.
     #[track_caller]
     pub fn expect_line(&mut self, expected: &str) {
+        match self.next_line() {
+            Ok(line) if line == expected => {}
+            Ok(line) => panic!(
+                "expected the line {expected:?} from {}, got {line:?}\n{}",
+                self.other,
+                self.report()
+            ),
+            Err(other) => panic!(
+                "expected the line {expected:?} from {} within {}s, got {}{}\n{}",
+                self.other,
+                DEADLINE.as_secs(),
+                other,
+                self.unfinished(),
+                self.report()
+            ),
+        }
+    }
+
+    /// The next whole line, or what came instead of it within the deadline.
+    fn next_line(&mut self) -> Result<String, Received> {
         let deadline = Instant::now() + DEADLINE;
         loop {
-            if self.pending.contains(&b'\n') {
-                let line = self.read_line();
-                assert_eq!(
-                    line,
-                    expected,
-                    "expected the line {expected:?} from {}, got {line:?}\n{}",
-                    self.other,
-                    self.report()
-                );
-                return;
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                let line = String::from_utf8_lossy(&line);
+                return Ok(line
+                    .trim_end_matches('\n')
+                    .trim_end_matches('\r')
+                    .to_string());
             }
             match self.receive(deadline) {
                 Received::Data => {}
-                other => panic!(
-                    "expected the line {expected:?} from {} within {}s, got {}{}\n{}",
-                    self.other,
-                    DEADLINE.as_secs(),
-                    other,
-                    self.unfinished(),
-                    self.report()
-                ),
+                other => return Err(other),
             }
         }
     }
@@ -909,6 +908,22 @@ impl Running {
     pub fn stderr_so_far(&self) -> String {
         let (state, _) = &*self.stderr_log.0;
         state.lock().unwrap().text.clone()
+    }
+
+    /// Since `before` (taken with `stderr_so_far`), the program said
+    /// something more on stderr, and did not panic: the contract fixes that
+    /// it tells the user, not the wording.
+    #[track_caller]
+    pub fn expect_a_new_notice_on_stderr(&self, before: &str, about: &str) {
+        let stderr = self.stderr();
+        let new = stderr.get(before.len()..).unwrap_or_default();
+        assert!(
+            !new.trim().is_empty() && !stderr.contains("panicked"),
+            "expected {} to say on stderr that {about} (without panicking); before, it had printed:\n{}in all, it printed:\n{}",
+            self.name,
+            indent(before),
+            indent(&stderr)
+        );
     }
 }
 
