@@ -5,8 +5,8 @@
 mod support;
 
 use support::{
-    FakeServer, Server, expect_help_and_version, expect_port_in_use_error,
-    expect_refused_connection_error, lab, pause_between_writes,
+    FakeServer, Server, expect_client_to_report_a_hang_up, expect_help_and_version,
+    expect_port_in_use_error, expect_refused_connection_error, lab,
 };
 
 // ---------------------------------------------------------------------------
@@ -135,11 +135,7 @@ fn client_prints_an_echo_that_arrives_in_pieces() {
     client.close_stdin();
 
     server_side.expect_line("hola mundo");
-    server_side.send(b"hola ");
-    pause_between_writes();
-    server_side.send(b"mun");
-    pause_between_writes();
-    server_side.send(b"do\n");
+    server_side.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
     client.expect_line("hola mundo");
 }
 
@@ -161,19 +157,7 @@ fn client_closes_the_connection_and_exits_at_end_of_input() {
 
 #[test]
 fn client_exits_and_says_why_when_the_server_hangs_up_mid_echo() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("hola");
-    server_side.expect_line("hola");
-    let before = client.stderr_so_far();
-    server_side.send(b"ho");
-    drop(server_side);
-
-    // The contract leaves the exit status and the wording free: it must
-    // exit, and say something on stderr (not a panic) about the hang-up.
-    client.wait_for_exit();
-    client.expect_a_new_notice_on_stderr(&before, "the server hung up");
+    expect_client_to_report_a_hang_up(lab!("lab1_client"), b"ho");
 }
 
 #[test]

@@ -5,8 +5,8 @@
 mod support;
 
 use support::{
-    FakeServer, Server, expect_help_and_version, expect_port_in_use_error,
-    expect_refused_connection_error, lab, pause_between_writes,
+    FakeServer, Server, expect_client_to_report_a_hang_up, expect_help_and_version,
+    expect_port_in_use_error, expect_refused_connection_error, lab,
 };
 
 /// The longest line the contract lets a client send: 64 KiB, not counting
@@ -50,11 +50,7 @@ fn server_answers_a_line_split_over_several_writes() {
     let server = Server::start(lab!("lab2_server"));
     let mut client = server.connect();
     // Three packets, one line: a server that answers each read answers "hola ".
-    client.send(b"hola ");
-    pause_between_writes();
-    client.send(b"mun");
-    pause_between_writes();
-    client.send(b"do\n");
+    client.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
     client.expect_line("hola mundo");
 }
 
@@ -295,11 +291,7 @@ fn client_prints_an_answer_that_arrives_in_pieces() {
     client.type_line("hola mundo");
     server_side.expect_line("hola mundo");
 
-    server_side.send(b"hola ");
-    pause_between_writes();
-    server_side.send(b"mun");
-    pause_between_writes();
-    server_side.send(b"do\n");
+    server_side.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
     client.expect_line("hola mundo");
 }
 
@@ -388,33 +380,13 @@ fn client_takes_a_capitalised_adios_with_its_accent_as_its_goodbye() {
 }
 
 #[test]
-fn client_exits_when_the_server_hangs_up_without_answering() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("hola");
-    server_side.expect_line("hola");
-    let before = client.stderr_so_far();
-    drop(server_side);
-
-    // The contract leaves the exit status free here; it must exit, and say why.
-    client.wait_for_exit();
-    client.expect_a_new_notice_on_stderr(&before, "the server hung up");
+fn client_exits_and_says_why_when_the_server_hangs_up_without_answering() {
+    expect_client_to_report_a_hang_up(lab!("lab2_client"), b"");
 }
 
 #[test]
-fn client_exits_when_the_server_hangs_up_mid_answer() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("hola");
-    server_side.expect_line("hola");
-    let before = client.stderr_so_far();
-    server_side.send(b"ho");
-    drop(server_side);
-
-    client.wait_for_exit();
-    client.expect_a_new_notice_on_stderr(&before, "the server hung up");
+fn client_exits_and_says_why_when_the_server_hangs_up_mid_answer() {
+    expect_client_to_report_a_hang_up(lab!("lab2_client"), b"ho");
 }
 
 #[test]

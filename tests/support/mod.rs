@@ -613,10 +613,28 @@ pub fn expect_refused_connection_error(client: Program) {
         .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
 }
 
+/// A client whose server hangs up while it waits for a reply (after
+/// `partial_reply`, maybe nothing) exits and says so on stderr, without a
+/// panic. The contract leaves the exit status and the wording free.
+#[track_caller]
+pub fn expect_client_to_report_a_hang_up(client: Program, partial_reply: &[u8]) {
+    let fake = FakeServer::start();
+    let mut client = client.spawn(&["--port", &fake.port()]);
+    let mut server_side = fake.accept(&client);
+    client.type_line("hola");
+    server_side.expect_line("hola");
+    let before = client.stderr_so_far();
+    server_side.send(partial_reply);
+    drop(server_side);
+
+    client.wait_for_exit();
+    client.expect_a_new_notice_on_stderr(&before, "the server hung up");
+}
+
 /// A pause between two writes, to shape traffic (make a line arrive in
 /// pieces). Never used to wait for something to happen: tests wait for
 /// events, with deadlines.
-pub fn pause_between_writes() {
+fn pause_between_writes() {
     thread::sleep(Duration::from_millis(100));
 }
 
@@ -672,6 +690,18 @@ impl Peer {
                 self.other,
                 self.report()
             );
+        }
+    }
+
+    /// Sends `pieces` one write each, with a pause between them, so that the
+    /// other side sees them arrive apart (a line split over several packets).
+    #[track_caller]
+    pub fn send_in_pieces(&mut self, pieces: &[&[u8]]) {
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 {
+                pause_between_writes();
+            }
+            self.send(piece);
         }
     }
 
