@@ -1,0 +1,258 @@
+//! feedback/STUDENT.md: for each lab its score, each failing test with its
+//! message, the compiler's errors where a lab did not build, and the
+//! walkthrough section to read next; in Spanish, in English, or both.
+
+use std::fmt::Write as _;
+
+use crate::grading::{LabGrade, Status, StudentGrade};
+use crate::libtest::{self, Outcome};
+
+#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
+pub enum Lang {
+    Es,
+    En,
+}
+
+impl Lang {
+    pub fn pick<'a>(self, en: &'a str, es: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Es => es,
+        }
+    }
+}
+
+/// Failing tests shown with their message; the rest by name only.
+const MAX_MESSAGES: usize = 8;
+
+/// The whole file: each language in `langs`, one after the other.
+pub fn feedback(student: &StudentGrade, langs: &[Lang]) -> String {
+    langs
+        .iter()
+        .map(|&lang| feedback_in(student, lang))
+        .collect::<Vec<_>>()
+        .join("\n---\n\n")
+}
+
+fn feedback_in(student: &StudentGrade, lang: Lang) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# {}: {}\n",
+        student.id,
+        lang.pick(
+            "feedback on the sockets-lab labs",
+            "retroalimentación de los labs de sockets-lab"
+        )
+    );
+    let _ = writeln!(
+        out,
+        "{} **{}** {}\n",
+        lang.pick("Grade:", "Calificación:"),
+        student.total(),
+        lang.pick(
+            "out of 100 (the mean of the labs).",
+            "de 100 (el promedio de los labs)."
+        )
+    );
+    match &student.found_in {
+        Ok(found_in) => {
+            let _ = writeln!(
+                out,
+                "{} `{found_in}`\n",
+                lang.pick("Lab files taken from", "Archivos de los labs tomados de")
+            );
+        }
+        Err(why) => {
+            let _ = writeln!(
+                out,
+                "{} {why}\n",
+                lang.pick("Nothing was graded:", "No se calificó nada:")
+            );
+        }
+    }
+    for lab in &student.labs {
+        lab_section(&mut out, lab, lang);
+    }
+    out
+}
+
+fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
+    let scored = lab.scored().count();
+    let _ = writeln!(
+        out,
+        "## Lab {}: {} ({} {} {scored} tests)\n",
+        lab.number,
+        lab.score(),
+        lab.passed(),
+        lang.pick("of", "de")
+    );
+    for file in &lab.missing {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            match lang {
+                Lang::En =>
+                    format!("`labs/{file}` was not handed in: the starter was graded in its place."),
+                Lang::Es =>
+                    format!("No entregaste `labs/{file}`: se calificó el esqueleto en su lugar."),
+            }
+        );
+    }
+    match &lab.status {
+        Status::NotHandedIn => {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                lang.pick(
+                    "No file of this lab was handed in.",
+                    "No entregaste ningún archivo de este lab."
+                )
+            );
+            return;
+        }
+        Status::DidNotCompile(errors) => {
+            for (file, text) in errors {
+                let _ = writeln!(
+                    out,
+                    "{}\n\n```text\n{text}\n```\n",
+                    match lang {
+                        Lang::En => format!(
+                            "`{file}` does not compile, so this lab scores 0 and its tests did not run. The compiler said:"
+                        ),
+                        Lang::Es => format!(
+                            "`{file}` no compila, así que este lab vale 0 y sus tests no se corrieron. El compilador dijo:"
+                        ),
+                    }
+                );
+            }
+            return;
+        }
+        Status::TimedOut(secs) => {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                match lang {
+                    Lang::En => format!(
+                        "The tests of this lab did not finish within {secs} s and were stopped: one of your \
+                         programs kept a test waiting (it never exits, or never answers). The tests that \
+                         had not finished count as failed."
+                    ),
+                    Lang::Es => format!(
+                        "Los tests de este lab no terminaron en {secs} s y se detuvieron: uno de tus programas \
+                         dejó a un test esperando (nunca termina, o nunca contesta). Los tests que no \
+                         alcanzaron a terminar cuentan como fallidos."
+                    ),
+                }
+            );
+        }
+        Status::Failed(why) => {
+            let _ = writeln!(
+                out,
+                "{}\n\n```text\n{why}\n```\n",
+                lang.pick(
+                    "The grader could not run this lab's tests:",
+                    "El calificador no pudo correr los tests de este lab:"
+                )
+            );
+        }
+        Status::Graded => {}
+    }
+    let failures: Vec<_> = lab.failures().collect();
+    if failures.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            lang.pick("Every test passes.", "Todos los tests pasan.")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{} {}\n",
+            lang.pick("Read next:", "Lee ahora:"),
+            walkthrough(lab, lang)
+        );
+        let _ = writeln!(
+            out,
+            "{}\n",
+            lang.pick("Failing tests:", "Tests que fallan:")
+        );
+        for failure in failures.iter().take(MAX_MESSAGES) {
+            let message = match &failure.outcome {
+                Outcome::Failed(message) if !message.is_empty() => message.clone(),
+                Outcome::NotRun(why) => why.clone(),
+                _ => lang.pick("(no message)", "(sin mensaje)").to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- `{}`\n\n  ```text\n{}\n  ```\n",
+                failure.name,
+                indent(&message)
+            );
+        }
+        if failures.len() > MAX_MESSAGES {
+            let rest: Vec<String> = failures[MAX_MESSAGES..]
+                .iter()
+                .map(|t| format!("`{}`", t.name))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{} {}\n",
+                match lang {
+                    Lang::En => format!("And {} more failing tests:", rest.len()),
+                    Lang::Es => format!("Y {} tests más que fallan:", rest.len()),
+                },
+                rest.join(", ")
+            );
+        }
+    }
+    let given: Vec<String> = lab
+        .tests
+        .iter()
+        .filter(|t| t.given)
+        .map(|t| format!("`{}`", t.name))
+        .collect();
+    if !given.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {}\n",
+            lang.pick(
+                "Given tests (the starters already pass them, so they score nothing):",
+                "Tests dados (el esqueleto ya los pasa, así que no cuentan):"
+            ),
+            given.join(", ")
+        );
+    }
+}
+
+/// The step a starter's `todo!` points to (the lowest one among the failing
+/// tests: the first step not done yet), or the section on grading.
+fn walkthrough(lab: &LabGrade, lang: Lang) -> String {
+    let step = lab
+        .failures()
+        .filter_map(|t| match &t.outcome {
+            Outcome::Failed(message) => libtest::todo_hint(message).and_then(libtest::step_of),
+            _ => None,
+        })
+        .min();
+    let dir = lang.pick("en", "es");
+    match (step, lang) {
+        (Some(n), Lang::En) => format!("docs/{dir}/lab{}.md, \"Step {n}\".", lab.number),
+        (Some(n), Lang::Es) => format!("docs/{dir}/lab{}.md, «Paso {n}».", lab.number),
+        (None, Lang::En) => format!(
+            "docs/{dir}/lab{}.md, \"How it is graded\" and \"Common errors\".",
+            lab.number
+        ),
+        (None, Lang::Es) => format!(
+            "docs/{dir}/lab{}.md, «Cómo se califica» y «Errores comunes».",
+            lab.number
+        ),
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,157 @@
+//! The instructor's kit: which labs it has, which files make each lab, its
+//! starters, and the manifest of "given" tests (those the untouched starters
+//! already pass, which score nothing).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Where the manifest of given tests lives, relative to the kit.
+pub const GIVEN_FILE: &str = "grader/given.txt";
+/// The command that writes it again from what the starters pass.
+pub const WRITE_GIVEN: &str = "cargo run --release --bin grade -- --write-given";
+
+pub struct Kit {
+    pub root: PathBuf,
+    pub labs: Vec<Lab>,
+    /// The files of the kit's own `labs/` folder (relative to it): the
+    /// starters, which stand in for any lab file a student did not hand in.
+    pub starters: Vec<(PathBuf, Vec<u8>)>,
+    /// `(lab, test)` pairs from grader/given.txt; `None` without the file.
+    pub given: Option<BTreeSet<(String, String)>>,
+}
+
+pub struct Lab {
+    /// `lab1`: the name of its test file (tests/lab1.rs) and of its CSV column.
+    pub name: String,
+    pub number: u32,
+    /// The file names of its programs in `labs/` (`lab1_server.rs`, ...).
+    pub files: Vec<String>,
+}
+
+impl Kit {
+    /// Finds the labs: one per tests/labN.rs, made of the labs/labN_*.rs files.
+    pub fn open(root: &Path) -> anyhow::Result<Kit> {
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("no kit at {}", root.display()))?;
+        let mut labs = Vec::new();
+        for name in file_names(&root.join("tests"))? {
+            let Some(number) = lab_number(&name, ".rs") else {
+                continue;
+            };
+            let prefix = format!("lab{number}_");
+            let files: Vec<String> = file_names(&root.join("labs"))?
+                .into_iter()
+                .filter(|f| f.starts_with(&prefix) && f.ends_with(".rs"))
+                .collect();
+            if files.is_empty() {
+                bail!("tests/{name} has no programs in labs/ (no labs/{prefix}*.rs)");
+            }
+            labs.push(Lab {
+                name: format!("lab{number}"),
+                number,
+                files,
+            });
+        }
+        labs.sort_by_key(|lab| lab.number);
+        if labs.is_empty() {
+            bail!(
+                "{} has no tests/labN.rs: is it a checkout of the kit?",
+                root.display()
+            );
+        }
+        let mut starters = Vec::new();
+        read_tree(&root.join("labs"), Path::new(""), &mut starters)?;
+        let given = read_given(&root.join(GIVEN_FILE))?;
+        Ok(Kit {
+            root,
+            labs,
+            starters,
+            given,
+        })
+    }
+
+    /// The lab a file of `labs/` belongs to (`lab2_server.rs` is lab 2's).
+    pub fn lab_of_file(&self, file_name: &str) -> Option<&Lab> {
+        self.labs
+            .iter()
+            .find(|lab| lab.files.iter().any(|f| f == file_name))
+    }
+
+    pub fn is_given(&self, lab: &str, test: &str) -> bool {
+        self.given
+            .as_ref()
+            .is_some_and(|given| given.contains(&(lab.to_string(), test.to_string())))
+    }
+}
+
+/// `lab12` from `lab12.rs` (with suffix ".rs").
+fn lab_number(name: &str, suffix: &str) -> Option<u32> {
+    name.strip_prefix("lab")?.strip_suffix(suffix)?.parse().ok()
+}
+
+fn file_names(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Every file under `dir`, with its path relative to `dir`.
+fn read_tree(dir: &Path, rel: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) -> anyhow::Result<()> {
+    for entry in fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))? {
+        let entry = entry?;
+        let rel = rel.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            read_tree(&entry.path(), &rel, out)?;
+        } else {
+            out.push((rel, fs::read(entry.path())?));
+        }
+    }
+    Ok(())
+}
+
+/// One `labN test_name` pair a line; `#` starts a comment.
+fn read_given(path: &Path) -> anyhow::Result<Option<BTreeSet<(String, String)>>> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    let mut given = BTreeSet::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split_once(' ') {
+            Some((lab, test)) => given.insert((lab.to_string(), test.trim().to_string())),
+            None => bail!("{}: `{line}` is not `labN test_name`", path.display()),
+        };
+    }
+    Ok(Some(given))
+}
+
+/// Writes the manifest: the tests the starters pass, lab by lab.
+pub fn write_given(root: &Path, passed: &[(String, String)]) -> anyhow::Result<PathBuf> {
+    let mut text = format!(
+        "# The tests that the untouched starters in labs/ already pass (--help,\n\
+         # --version, a port in use, ...): they check code the kit gave, so the\n\
+         # grader scores them as \"given\" and they count for nothing.\n\
+         # Written by `{WRITE_GIVEN}`;\n\
+         # .ci/run checks that it matches what the starters pass.\n"
+    );
+    for (lab, test) in passed {
+        text.push_str(&format!("{lab} {test}\n"));
+    }
+    let path = root.join(GIVEN_FILE);
+    fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
+    Ok(path)
+}
