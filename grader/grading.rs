@@ -228,12 +228,21 @@ fn run_lab(
     };
     let tests = names
         .iter()
-        .map(|name| TestResult {
-            name: name.clone(),
-            given: kit.is_given(&lab.name, name),
-            outcome: reported
-                .remove(name)
-                .unwrap_or_else(|| Outcome::NotRun(not_run.clone())),
+        .map(|name| {
+            let outcome = match reported.remove(name) {
+                // libtest prints failures' messages at the end: a run
+                // stopped at the limit never got there.
+                Some(Outcome::Failed(message)) if message.is_empty() && out.timed_out => {
+                    Outcome::Failed("failed (its message was lost when the tests were stopped at the time limit)".into())
+                }
+                Some(outcome) => outcome,
+                None => Outcome::NotRun(not_run.clone()),
+            };
+            TestResult {
+                name: name.clone(),
+                given: kit.is_given(&lab.name, name),
+                outcome,
+            }
         })
         .collect();
     Ok(LabGrade {
