@@ -9,7 +9,8 @@
 //! - every Rust snippet marked `<!-- snippet: solutions/FILE.rs -->` appears
 //!   in that file (a line `// ...` in a snippet stands for lines left out);
 //! - every panic location a doc quotes from a starter (`panicked at
-//!   labs/FILE.rs:LINE:COLUMN`) is where that starter's `todo!` stands;
+//!   labs/FILE.rs:LINE:COLUMN`) is where that starter's `todo!` stands, and
+//!   every failing test a doc quotes panics inside that test's function;
 //! - the Spanish prose is the Spanish of Mexico: no word only Spain uses, and
 //!   numbers written 21,058 and 0.98, never 21.058 or 0,98 (see
 //!   docs/es/glosario.md).
@@ -250,20 +251,27 @@ fn every_panic_location_a_doc_quotes_is_a_todo_of_the_starter() {
         for name in files_in(&format!("docs/{language}")) {
             let path = format!("docs/{language}/{name}");
             for (number, line) in read(&path).lines().enumerate() {
+                if let Some(test) = quoted_test_panic(line) {
+                    check_test_panic(&path, number + 1, test);
+                }
                 for quoted in line.split("panicked at labs/").skip(1) {
                     // lab1_client.rs:70:5: -> ("lab1_client.rs", 70, 5)
                     let mut parts = quoted.splitn(3, ':');
                     let (Some(file), Some(row), Some(rest)) =
                         (parts.next(), parts.next(), parts.next())
                     else {
-                        panic!("{path}:{}: no FILE:LINE:COLUMN after `panicked at`", number + 1);
+                        panic!(
+                            "{path}:{}: no FILE:LINE:COLUMN after `panicked at`",
+                            number + 1
+                        );
                     };
                     let row: usize = row.parse().unwrap();
                     let column = self::number(rest, &path) as usize;
                     let starter = read(format!("labs/{file}"));
                     let code = starter.lines().nth(row - 1).unwrap_or("");
                     assert!(
-                        code.get(column - 1..).is_some_and(|c| c.starts_with("todo!")),
+                        code.get(column - 1..)
+                            .is_some_and(|c| c.starts_with("todo!")),
                         "{path}:{}: quotes a panic at labs/{file}:{row}:{column}, but there is no \
                          todo! there; the starter's todo! lines are:\n{}",
                         number + 1,
@@ -273,6 +281,36 @@ fn every_panic_location_a_doc_quotes_is_a_todo_of_the_starter() {
             }
         }
     }
+}
+
+/// `thread 'server::echoes_a_line_back_unchanged' (20762) panicked at
+/// tests/lab1.rs:34:16:` -> ("echoes_a_line_back_unchanged", "lab1.rs", 34)
+fn quoted_test_panic(line: &str) -> Option<(&str, &str, usize)> {
+    let name = line.trim().strip_prefix("thread '")?.split('\'').next()?;
+    let place = line.split("panicked at tests/").nth(1)?;
+    let mut parts = place.split(':');
+    let (file, row) = (parts.next()?, parts.next()?.parse().ok()?);
+    Some((name.rsplit("::").next()?, file, row))
+}
+
+fn check_test_panic(doc: &str, doc_line: usize, (name, file, row): (&str, &str, usize)) {
+    let tests = read(format!("tests/{file}"));
+    let lines: Vec<&str> = tests.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with(&format!("fn {name}(")))
+        .unwrap_or_else(|| {
+            panic!("{doc}:{doc_line}: quotes the test {name}, which tests/{file} does not have")
+        });
+    let end = (start + 1..lines.len())
+        .find(|&i| lines[i].trim_start().starts_with("fn ") || lines[i].trim() == "#[test]")
+        .unwrap_or(lines.len());
+    assert!(
+        (start + 1..=end).contains(&row),
+        "{doc}:{doc_line}: quotes a panic of {name} at tests/{file}:{row}, but that test's \
+         function spans lines {}..={end}: run it on the untouched starter and quote what it prints",
+        start + 1
+    );
 }
 
 fn todo_locations(starter: &str, file: &str) -> String {
@@ -374,9 +412,7 @@ fn prose_of(line: &str) -> String {
 fn spain_number(token: &str) -> Option<String> {
     let groups: Vec<&str> = token.split(['.', ',']).collect();
     let thousands = |sep: char| {
-        token.contains(sep)
-            && groups[0].len() <= 3
-            && groups[1..].iter().all(|g| g.len() == 3)
+        token.contains(sep) && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)
     };
     if token.contains('.') && !token.contains(',') && thousands('.') {
         return Some(token.replace('.', ","));
@@ -413,7 +449,10 @@ fn spain_numbers(prose: &str) -> Vec<(String, String)> {
         // 10 000: a space between groups of three
         for (n, piece) in token.split([' ', '\u{a0}', '\u{202f}']).enumerate() {
             if n > 0 && piece.len() == 3 && piece.chars().all(|c| c.is_ascii_digit()) {
-                found.push((token.clone(), token.replace([' ', '\u{a0}', '\u{202f}'], ",")));
+                found.push((
+                    token.clone(),
+                    token.replace([' ', '\u{a0}', '\u{202f}'], ","),
+                ));
                 break;
             }
         }
@@ -437,10 +476,12 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
     let readme = read("README.md");
     let spanish: String = readme
         .lines()
-        .map(|line| match line.starts_with("> ") && readme.contains("> **En español.**") {
-            true => line,
-            false => "",
-        })
+        .map(
+            |line| match line.starts_with("> ") && readme.contains("> **En español.**") {
+                true => line,
+                false => "",
+            },
+        )
         .collect::<Vec<_>>()
         .join("\n");
     docs.push(("README.md".to_string(), spanish));
@@ -450,14 +491,15 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
         for (spain, mexico) in SPAIN_ONLY {
             let phrase: Vec<&str> = spain.split(' ').collect();
             for window in words.windows(phrase.len()) {
-                let matches = window
-                    .iter()
-                    .zip(&phrase)
-                    .all(|((_, word), expected)| match *expected {
-                        // "os" is a pronoun only in lower case (OS, macOS are not)
-                        "os" => word == "os",
-                        _ => word.to_lowercase() == *expected,
-                    });
+                let matches =
+                    window
+                        .iter()
+                        .zip(&phrase)
+                        .all(|((_, word), expected)| match *expected {
+                            // "os" is a pronoun only in lower case (OS, macOS are not)
+                            "os" => word == "os",
+                            _ => word.to_lowercase() == *expected,
+                        });
                 if matches {
                     problems.push((
                         path,
