@@ -411,8 +411,12 @@ fn prose_of(line: &str) -> String {
 /// Why a number is written the Spain way (21.058, 0,98, 10 000), if it is.
 fn spain_number(token: &str) -> Option<String> {
     let groups: Vec<&str> = token.split(['.', ',']).collect();
+    // 0.125 is a decimal number however it is read, not thousands
     let thousands = |sep: char| {
-        token.contains(sep) && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)
+        token.contains(sep)
+            && !groups[0].starts_with('0')
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3)
     };
     if token.contains('.') && !token.contains(',') && thousands('.') {
         return Some(token.replace('.', ","));
