@@ -246,7 +246,7 @@ fn check_snippet(doc: &str, source: &str, snippet: &[&str]) {
 }
 
 #[test]
-fn every_panic_location_a_doc_quotes_is_a_todo_of_the_starter() {
+fn every_panic_a_doc_quotes_is_where_the_code_panics() {
     for (language, _) in LANGUAGES {
         for name in files_in(&format!("docs/{language}")) {
             let path = format!("docs/{language}/{name}");
@@ -308,7 +308,7 @@ fn check_test_panic(doc: &str, doc_line: usize, (name, file, row): (&str, &str, 
     assert!(
         (start + 1..=end).contains(&row),
         "{doc}:{doc_line}: quotes a panic of {name} at tests/{file}:{row}, but that test's \
-         function spans lines {}..={end}: run it on the untouched starter and quote what it prints",
+         function spans lines {}..={end}: run the test again and quote what it prints",
         start + 1
     );
 }
