@@ -115,6 +115,9 @@ fn main() -> anyhow::Result<()> {
 fn progress(args: &Args, kit: &Kit, scratch: &Path, limit: Duration) -> anyhow::Result<()> {
     eprintln!("grading {}", kit.root.join("labs").display());
     let (tests, slots) = prepare(kit, scratch, 1, &[])?;
+    if !args.write_given {
+        warn_if_given_is_stale(kit, &tests);
+    }
     let id = kit
         .root
         .file_name()
@@ -207,6 +210,7 @@ fn class(
     let start = Instant::now();
     eprintln!("grading {} students, {jobs} at a time", students.len());
     let (tests, slots) = prepare(kit, scratch, jobs, &inside_kit)?;
+    warn_if_given_is_stale(kit, &tests);
 
     let next = AtomicUsize::new(0);
     let (events, received) = mpsc::channel();
@@ -365,22 +369,6 @@ fn prepare(
             .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
         tests.push(first.list_tests(executable)?);
     }
-    let given = kit.given.iter().flatten();
-    let stale: Vec<String> = given
-        .filter(|(lab, test)| {
-            let index = kit.labs.iter().position(|l| &l.name == lab);
-            !index.is_some_and(|i| tests[i].contains(test))
-        })
-        .map(|(lab, test)| format!("{lab} {test}"))
-        .collect();
-    if !stale.is_empty() {
-        eprintln!(
-            "warning: {} names tests the kit does not have ({}): write it again with `{}`",
-            kit::GIVEN_FILE,
-            stale.join(", "),
-            kit::WRITE_GIVEN
-        );
-    }
     let mut slots = vec![first];
     while slots.len() < jobs {
         let slot = Slot::take(scratch)?;
@@ -391,6 +379,30 @@ fn prepare(
         slots.push(slot);
     }
     Ok((tests, slots))
+}
+
+/// Warns when grader/given.txt names tests the kit no longer has (after
+/// tests were renamed): those tests would score again.
+fn warn_if_given_is_stale(kit: &Kit, tests: &[Vec<String>]) {
+    let stale: Vec<String> = kit
+        .given
+        .iter()
+        .flatten()
+        .filter(|(lab, test)| {
+            let index = kit.labs.iter().position(|l| &l.name == lab);
+            !index.is_some_and(|i| tests[i].contains(test))
+        })
+        .map(|(lab, test)| format!("{lab} {test}"))
+        .collect();
+    if let Some(first) = stale.first() {
+        eprintln!(
+            "warning: {} names {} tests the kit does not have ({first}, ...): \
+             write it again with `{}`",
+            kit::GIVEN_FILE,
+            stale.len(),
+            kit::WRITE_GIVEN
+        );
+    }
 }
 
 /// The class's progress on stderr: a line per student graded, and on a
