@@ -134,14 +134,16 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
                 "{}\n",
                 match lang {
                     Lang::En => format!(
-                        "The tests of this lab did not finish within {secs} s and were stopped: one of your \
-                         programs kept a test waiting (it never exits, or never answers). The tests that \
-                         had not finished count as failed."
+                        "The tests of this lab did not finish within {secs} s and were stopped, so the \
+                         lab scores 0: one of your programs kept a test waiting for ever (it never exits, \
+                         never answers, or leaves a process behind that holds its output). The tests below \
+                         that did not pass point to it."
                     ),
                     Lang::Es => format!(
-                        "Los tests de este lab no terminaron en {secs} s y se detuvieron: uno de tus programas \
-                         dejó a un test esperando (nunca termina, o nunca contesta). Los tests que no \
-                         alcanzaron a terminar cuentan como fallidos."
+                        "Los tests de este lab no terminaron en {secs} s y se detuvieron, así que el lab \
+                         vale 0: uno de tus programas dejó a un test esperando sin fin (nunca termina, nunca \
+                         contesta, o deja atrás un proceso que mantiene abierta su salida). Los tests de \
+                         abajo que no pasaron te dicen cuál."
                     ),
                 }
             );

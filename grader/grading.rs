@@ -33,7 +33,7 @@ pub enum Status {
     NotHandedIn,
     /// These programs did not compile; the compiler's errors, trimmed.
     DidNotCompile(Vec<(String, String)>),
-    /// The tests ran past the limit (in seconds) and were stopped.
+    /// The tests ran past the limit (in seconds) and were stopped: 0.
     TimedOut(u64),
     /// The grader could not run the tests (cargo failed for another reason).
     Failed(String),
@@ -58,10 +58,12 @@ impl LabGrade {
             .count()
     }
 
-    /// The percentage of scored tests passed, to one decimal.
+    /// The percentage of scored tests passed, to one decimal. A lab whose
+    /// tests were stopped at the time limit scores 0: which tests got to
+    /// pass before the hang depends on timing, and a grade must not.
     pub fn score(&self) -> f64 {
         let scored = self.scored().count();
-        if scored == 0 {
+        if scored == 0 || matches!(self.status, Status::TimedOut(_)) {
             return 0.0;
         }
         round1(100.0 * self.passed() as f64 / scored as f64)

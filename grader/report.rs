@@ -109,8 +109,10 @@ fn status_word(status: &Status) -> &'static str {
 pub fn classroom(student: &StudentGrade) -> Json {
     let mut tests = Vec::new();
     for lab in &student.labs {
+        let timed_out = matches!(lab.status, Status::TimedOut(_));
         for test in lab.scored() {
             let (status, score, message) = match &test.outcome {
+                Outcome::Passed if timed_out => ("fail", 0, not_run_message(lab, "")),
                 Outcome::Passed => ("pass", 1, String::new()),
                 Outcome::Failed(message) => ("fail", 0, message.clone()),
                 Outcome::NotRun(why) => ("fail", 0, not_run_message(lab, why)),
@@ -124,10 +126,7 @@ pub fn classroom(student: &StudentGrade) -> Json {
         }
     }
     let max = tests.len();
-    let all_passed = student
-        .labs
-        .iter()
-        .all(|lab| lab.passed() == lab.scored().count());
+    let all_passed = student.labs.iter().all(|lab| lab.score() == 100.0);
     Json::object([
         ("version", Json::from(1usize)),
         ("status", if all_passed { "pass" } else { "fail" }.into()),
@@ -143,6 +142,11 @@ fn not_run_message(lab: &LabGrade, why: &str) -> String {
             .map(|(file, text)| format!("{file} did not compile:\n{text}"))
             .collect::<Vec<_>>()
             .join("\n\n"),
+        Status::TimedOut(secs) => {
+            format!(
+                "the lab's tests did not finish within {secs} s and were stopped: the lab scores 0"
+            )
+        }
         _ => why.to_string(),
     }
 }
