@@ -16,6 +16,8 @@ pub struct StudentGrade {
     /// nothing was graded.
     pub found_in: Result<String, String>,
     pub labs: Vec<LabGrade>,
+    /// How long grading this student took (set by the caller).
+    pub seconds: f64,
 }
 
 pub struct LabGrade {
@@ -95,6 +97,7 @@ impl StudentGrade {
             id: id.to_string(),
             found_in: Err(why),
             labs,
+            seconds: 0.0,
         }
     }
 }
@@ -194,6 +197,7 @@ pub fn grade(
         id: id.to_string(),
         found_in: Ok(found_in),
         labs,
+        seconds: 0.0,
     })
 }
 

@@ -297,6 +297,19 @@ fn grade_student(
     student: &Student,
     limit: Duration,
 ) -> StudentGrade {
+    let start = Instant::now();
+    let mut grade = grade_or_zero(slot, kit, tests, student, limit);
+    grade.seconds = grading::round1(start.elapsed().as_secs_f64());
+    grade
+}
+
+fn grade_or_zero(
+    slot: &Slot,
+    kit: &Kit,
+    tests: &[Vec<String>],
+    student: &Student,
+    limit: Duration,
+) -> StudentGrade {
     let found = match submission::find_lab_files(kit, &student.path) {
         Ok(Some(found)) => found,
         Ok(None) => {
@@ -447,12 +460,13 @@ impl Progress {
             Err(why) => format!("  ({why})"),
         };
         eprintln!(
-            "[{}/{}] {:<20} {}  total {:>5}{note}",
+            "[{}/{}] {:<20} {}  total {:>5}  ({} s){note}",
             self.done,
             self.total,
             grade.id,
             labs.join("  "),
-            grade.total()
+            grade.total(),
+            grade.seconds
         );
         self.draw();
     }

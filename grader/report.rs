@@ -50,6 +50,7 @@ pub fn json(labs: &[String], students: &[StudentGrade]) -> Json {
             Err(why) => fields.push(("problem", why.as_str().into())),
         }
         fields.push(("total", student.total().into()));
+        fields.push(("seconds", student.seconds.into()));
         fields.push((
             "labs",
             Json::object(
