@@ -8,7 +8,7 @@
 //! the grader (docs/en/instructors.md says how to run it in a container).
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs::{self, File, TryLockError};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -45,12 +45,18 @@ impl Slot {
             fs::create_dir_all(&dir)
                 .with_context(|| format!("could not create {}", dir.display()))?;
             let lock = File::create(dir.join("lock"))?;
-            if lock.try_lock().is_ok() {
-                return Ok(Slot {
-                    kit: dir.join("kit"),
-                    target: dir.join("target"),
-                    _lock: lock,
-                });
+            match lock.try_lock() {
+                Ok(()) => {
+                    return Ok(Slot {
+                        kit: dir.join("kit"),
+                        target: dir.join("target"),
+                        _lock: lock,
+                    });
+                }
+                Err(TryLockError::WouldBlock) => continue,
+                Err(TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| format!("could not lock {}", dir.display()));
+                }
             }
         }
         unreachable!("slot numbers run out")
