@@ -64,6 +64,10 @@ fn feedback_in(student: &StudentGrade, lang: Lang) -> String {
             );
         }
         Err(why) => {
+            let why = match lang {
+                Lang::En => why.clone(),
+                Lang::Es => problem_in_spanish(why),
+            };
             let _ = writeln!(
                 out,
                 "{} {why}\n",
@@ -257,4 +261,23 @@ fn indent(text: &str) -> String {
         .map(|l| format!("  {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The grader's reasons for grading nothing (main.rs), in Spanish; the
+/// details after the colon are the system's or cargo's, in English.
+fn problem_in_spanish(why: &str) -> String {
+    let known = [
+        (
+            "no lab files found",
+            "no se encontró ningún archivo de los labs",
+        ),
+        ("could not read it", "no se pudo leer"),
+        ("could not be graded", "no se pudo calificar"),
+    ];
+    for (en, es) in known {
+        if let Some(rest) = why.strip_prefix(en) {
+            return format!("{es}{rest}");
+        }
+    }
+    why.to_string()
 }

@@ -276,13 +276,19 @@ fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<Outp
         }
         thread::sleep(Duration::from_millis(20));
     };
-    // A program that escaped the kill could keep the pipes open: wait for
-    // what was printed a little, never for ever.
-    let grace = Duration::from_secs(if timed_out { 2 } else { 30 });
+    // The pipes close when every process that holds them is gone. One still
+    // open a moment after cargo exited is a student's program left behind
+    // (a process its server forked): kill the group it is still in.
+    let grace = Duration::from_secs(2);
+    let mut stdout_text = stdout.recv_timeout(grace);
+    if stdout_text.is_err() && !timed_out {
+        kill_group(child.id());
+        stdout_text = stdout.recv_timeout(grace);
+    }
     Ok(Output {
         success: status.is_some_and(|s| s.success()),
         timed_out,
-        stdout: stdout.recv_timeout(grace).unwrap_or_default(),
+        stdout: stdout_text.unwrap_or_default(),
         stderr: stderr.recv_timeout(grace).unwrap_or_default(),
     })
 }
@@ -300,18 +306,25 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receive
 }
 
 fn kill_tree(child: &mut Child) {
+    kill_group(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Kills the process group led by `id` (Unix), or the process tree under
+/// it (Windows).
+fn kill_group(id: u32) {
     #[cfg(unix)]
     let _ = Command::new("kill")
-        .args(["-s", "KILL", "--", &format!("-{}", child.id())])
+        .args(["-s", "KILL", "--", &format!("-{id}")])
+        .stderr(Stdio::null())
         .status();
     #[cfg(windows)]
     let _ = Command::new("taskkill")
-        .args(["/F", "/T", "/PID", &child.id().to_string()])
+        .args(["/F", "/T", "/PID", &id.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Makes `dst` a copy of `src`, leaving out `skip` (names at the top level)
