@@ -258,7 +258,11 @@ impl Running {
             ),
         };
         match missing {
-            Missing::Nothing => "nothing".to_string(),
+            // The likeliest reason a program says nothing is that it said
+            // it into a buffer: print! without \n, or a BufWriter.
+            Missing::Nothing => {
+                "nothing (if it printed the line, is its stdout flushed?)".to_string()
+            }
             Missing::End => format!("the end of its output{partial}"),
         }
     }
