@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::DEADLINE;
-use super::running::Log;
+use super::output::Log;
 use super::show::{mismatch, quote};
 
 /// A pause between two writes, to shape traffic (make a line arrive in
