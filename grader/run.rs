@@ -68,7 +68,16 @@ impl Slot {
 
     /// Starts this slot's target folder from a copy of `other`'s, so the
     /// dependencies (clap, tokio, ...) are compiled once, not once a slot.
+    ///
+    /// Cargo's hashes of the kit's own programs do not depend on where the
+    /// kit is, so the copy also brings `other`'s builds of them; cargo
+    /// tells them stale only by their files being newer. This slot's copy
+    /// of the kit is removed, so that every file of it is written after the
+    /// copied builds.
     pub fn seed_target_from(&self, other: &Slot) -> anyhow::Result<()> {
+        if self.kit.exists() {
+            remove(&self.kit)?;
+        }
         mirror(&other.target, &self.target, &[], &[])
     }
 
