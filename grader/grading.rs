@@ -140,17 +140,14 @@ pub fn grade(
     let broken: Vec<(PathBuf, Vec<String>)> =
         std::mem::take(&mut build.errors).into_iter().collect();
     for (src, _) in &broken {
-        let Some(file) = src.strip_prefix("labs").ok().and_then(|f| f.to_str()) else {
+        let Some(file) = lab_file_of(kit, src) else {
             anyhow::bail!(
-                "{} does not compile in the kit itself:\n{}",
+                "{} does not compile, and it is no lab program of the kit:\n{}",
                 src.display(),
                 build.stderr
             );
         };
-        if kit.lab_of_file(file).is_none() {
-            anyhow::bail!("labs/{file} did not compile, and it is not a lab program");
-        }
-        std::fs::write(slot.kit.join(src), STUB)?;
+        std::fs::write(slot.kit.join("labs").join(file), STUB)?;
     }
     if !broken.is_empty() {
         build = slot.build()?;
@@ -172,8 +169,10 @@ pub fn grade(
             .collect();
         let errors: Vec<(String, String)> = broken
             .iter()
-            .filter(|(src, _)| lab.files.iter().any(|f| src.ends_with(f)))
-            .map(|(src, errors)| (src.display().to_string(), trim_errors(errors)))
+            .filter_map(|(src, errors)| {
+                let file = lab_file_of(kit, src).filter(|f| lab.files.iter().any(|l| l == f))?;
+                Some((format!("labs/{file}"), trim_errors(errors)))
+            })
             .collect();
         let mut grade = if missing.len() == lab.files.len() {
             lab_with_all(kit, lab, names, Status::NotHandedIn, "not handed in")
@@ -258,6 +257,17 @@ fn run_lab(
         tests,
         missing: Vec::new(),
     })
+}
+
+/// The lab program a source path that cargo names is (`lab2_server.rs` for
+/// `.../labs/lab2_server.rs`), by name: the path cargo prints may be
+/// spelled differently from the slot's (a symbolic link resolved, a
+/// Windows drive prefix).
+fn lab_file_of<'a>(kit: &'a Kit, src: &Path) -> Option<&'a str> {
+    let in_labs = src.parent()?.file_name()? == "labs";
+    let name = src.file_name()?.to_str()?;
+    let lab = kit.lab_of_file(name).filter(|_| in_labs)?;
+    lab.files.iter().find(|f| *f == name).map(String::as_str)
 }
 
 /// A lab whose tests were not run: each one with `why`.

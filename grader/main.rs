@@ -91,7 +91,9 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or_else(|| kit.root.join("target/grade"));
     fs::create_dir_all(&scratch)
         .with_context(|| format!("could not create {}", scratch.display()))?;
-    let scratch = scratch.canonicalize()?;
+    // Absolute, not canonical: on Windows a canonical path is a verbatim
+    // one (\\?\C:\...), which not every tool cargo runs accepts.
+    let scratch = std::path::absolute(&scratch)?;
     let limit = Duration::from_secs(args.timeout);
     if kit.given.is_none() && !args.write_given {
         eprintln!(
@@ -201,7 +203,7 @@ fn class(
     // Submissions or grades kept inside the kit are no part of it.
     let inside_kit: Vec<PathBuf> = [submissions, out]
         .iter()
-        .filter_map(|p| p.canonicalize().ok())
+        .filter_map(|p| std::path::absolute(p).ok())
         .collect();
     let jobs = args
         .jobs

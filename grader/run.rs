@@ -187,10 +187,9 @@ impl Slot {
                     if text.starts_with("error: aborting due to") {
                         continue;
                     }
-                    let rel = src.strip_prefix(&self.kit).unwrap_or(&src).to_path_buf();
                     build
                         .errors
-                        .entry(rel)
+                        .entry(src)
                         .or_default()
                         .push(text.trim_end().to_string());
                 }
@@ -245,7 +244,7 @@ impl Slot {
 pub struct Build {
     pub success: bool,
     /// The compiler's errors, by the source file of the program they broke
-    /// (relative to the kit: `labs/lab2_server.rs`).
+    /// (`.../labs/lab2_server.rs`, as cargo spells it).
     pub errors: BTreeMap<PathBuf, Vec<String>>,
     /// Each test file's executable, by name (`lab1`).
     pub test_executables: BTreeMap<String, PathBuf>,
