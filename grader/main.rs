@@ -12,20 +12,20 @@
 //! The modules, in the order a student's submission meets them:
 //! submission (find the lab files, unzip) -> run (scratch kit, cargo) ->
 //! grading (stubs, time limits, scores, via libtest) -> report and
-//! feedback (what is written).
+//! feedback (what is written); progress is what the console shows.
 
 mod feedback;
 mod grading;
 mod json;
 mod kit;
 mod libtest;
+mod progress;
 mod report;
 mod run;
 mod submission;
 mod unzip;
 
 use std::fs;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -38,6 +38,7 @@ use clap::Parser;
 use feedback::Lang;
 use grading::StudentGrade;
 use kit::Kit;
+use progress::{Progress, minutes};
 use run::Slot;
 use submission::Student;
 
@@ -418,89 +419,6 @@ fn warn_if_given_is_stale(kit: &Kit, tests: &[Vec<String>]) {
             kit::WRITE_GIVEN
         );
     }
-}
-
-/// The class's progress on stderr: a line per student graded, and on a
-/// terminal a last line, rewritten in place, with who is being graded.
-struct Progress {
-    total: usize,
-    done: usize,
-    running: Vec<String>,
-    start: Instant,
-    terminal: bool,
-    width: usize,
-}
-
-impl Progress {
-    fn new(total: usize, start: Instant) -> Progress {
-        Progress {
-            total,
-            done: 0,
-            running: Vec::new(),
-            start,
-            terminal: std::io::stderr().is_terminal(),
-            width: 0,
-        }
-    }
-
-    fn started(&mut self, id: String) {
-        self.running.push(id);
-        self.draw();
-    }
-
-    fn finished(&mut self, grade: &StudentGrade) {
-        self.running.retain(|id| *id != grade.id);
-        self.done += 1;
-        self.clear();
-        let labs: Vec<String> = grade
-            .labs
-            .iter()
-            .map(|l| format!("{} {:>5}", l.lab, l.score()))
-            .collect();
-        let note = match &grade.found_in {
-            Ok(_) => String::new(),
-            Err(why) => format!("  ({why})"),
-        };
-        eprintln!(
-            "[{}/{}] {:<20} {}  total {:>5}  ({} s){note}",
-            self.done,
-            self.total,
-            grade.id,
-            labs.join("  "),
-            grade.total(),
-            grade.seconds
-        );
-        self.draw();
-    }
-
-    fn draw(&mut self) {
-        if !self.terminal {
-            return;
-        }
-        let line = format!(
-            "[{}/{}] {} grading {}",
-            self.done,
-            self.total,
-            minutes(self.start.elapsed()),
-            self.running.join(", ")
-        );
-        let line: String = line.chars().take(100).collect();
-        eprint!("\r{line:<width$}", width = self.width);
-        self.width = line.chars().count();
-        let _ = std::io::stderr().flush();
-    }
-
-    fn clear(&mut self) {
-        if self.terminal && self.width > 0 {
-            eprint!("\r{:width$}\r", "", width = self.width);
-            self.width = 0;
-        }
-    }
-}
-
-fn minutes(elapsed: Duration) -> String {
-    let secs = elapsed.as_secs();
-    format!("{}m{:02}s", secs / 60, secs % 60)
 }
 
 fn write(path: &Path, text: &str) -> anyhow::Result<()> {
