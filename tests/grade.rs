@@ -8,9 +8,10 @@
 //! labs/ and the solutions in a solutions/ folder it must not take),
 //! `cheater` (starters, and tests/ and Cargo.toml rewritten to pass
 //! anything), `broken` (the bare lab files, lab 2's server not compiling),
-//! `zipped.zip` (the solutions in a repository download's layout), `empty`,
-//! and `hangs` (a lab 1 client that leaves a process holding its output,
-//! so lab 1's tests never finish).
+//! `zipped.zip` (the solutions in a repository download's layout),
+//! `partial` (such a zip left in the student's folder, with lab 1 and half
+//! of lab 2), `empty`, and `hangs` (a lab 1 client that leaves a process
+//! holding its output, so lab 1's tests never finish).
 
 #[allow(dead_code)]
 #[path = "../grader/json.rs"]
@@ -197,6 +198,19 @@ fn write_class(submissions: &Path) {
         )])
         .collect();
     write_zip(&submissions.join("zipped.zip"), &zipped);
+
+    // A repository download left zipped inside the student's folder, with
+    // lab 1 done, lab 2's server done (its client not handed in), and
+    // nothing of labs 3 and later.
+    let partial: Vec<(String, Vec<u8>)> = lab_files(1)
+        .into_iter()
+        .chain(["lab2_server.rs".to_string()])
+        .map(|file| {
+            let bytes = fs::read(kit.join("solutions").join(&file)).unwrap();
+            (format!("sockets-lab-main/labs/{file}"), bytes)
+        })
+        .collect();
+    write_zip(&submissions.join("partial/sockets-lab-main.zip"), &partial);
 
     fs::create_dir_all(submissions.join("empty")).unwrap();
 
@@ -527,6 +541,36 @@ fn a_zip_of_a_repository_download_is_unpacked_and_graded() {
 }
 
 #[test]
+fn a_zip_left_inside_a_students_folder_is_unpacked() {
+    let found_in = student("partial").get("found_in").as_str().unwrap();
+    assert_eq!(
+        found_in,
+        "partial/sockets-lab-main.zip: sockets-lab-main/labs"
+    );
+    assert_eq!(row("partial")["lab1"], "100", "{}", feedback("partial"));
+}
+
+#[test]
+fn a_file_not_handed_in_is_graded_as_its_starter_and_a_lab_not_handed_in_scores_0() {
+    let lab2: f64 = row("partial")["lab2"].parse().unwrap();
+    assert!(
+        0.0 < lab2 && lab2 < 100.0,
+        "lab 2's server is done, its client is not: {lab2}"
+    );
+    let text = feedback("partial");
+    assert!(
+        text.contains(
+            "`labs/lab2_client.rs` was not handed in: the starter was graded in its place."
+        ),
+        "{text}"
+    );
+    for lab in labs().iter().skip(2) {
+        assert_eq!(lab_status("partial", lab), "not handed in");
+        assert_eq!(row("partial")[lab], "0");
+    }
+}
+
+#[test]
 fn an_empty_folder_scores_0_is_reported_and_the_run_goes_on() {
     assert_every_lab("empty", "0");
     assert_eq!(
@@ -574,7 +618,7 @@ fn the_gradebook_has_a_column_per_lab_and_a_row_per_student_in_order() {
     assert_eq!(
         ids,
         [
-            "broken", "cheater", "correct", "empty", "hangs", "starter", "zipped"
+            "broken", "cheater", "correct", "empty", "hangs", "partial", "starter", "zipped"
         ]
     );
 }
