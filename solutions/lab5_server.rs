@@ -90,24 +90,14 @@ async fn main() -> anyhow::Result<()> {
     // Every client's tasks, so that closing can wait for all of them.
     let tasks = TaskTracker::new();
     let mut keyboard = operator();
-    loop {
-        // Whichever comes first: a client, or a line from the operator.
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
-                Err(e) => {
-                    eprintln!("error: could not accept a client: {e}");
-                    // out of file descriptors, accept() would fail again at once
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            },
-            // None once stdin ends: the branch is then disabled, and the
-            // room goes on without an operator.
-            Some(text) = keyboard.recv() => {
-                if is_goodbye(&text) {
-                    break;
-                }
-                relay(&room.lock().unwrap(), &format!("[server] {text}\n"), None);
+    // Until the operator says goodbye: admit every client that connects.
+    while let Some(accepted) = next_client(&listener, &mut keyboard, &room).await {
+        match accepted {
+            Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
+            Err(e) => {
+                eprintln!("error: could not accept a client: {e}");
+                // out of file descriptors, accept() would fail again at once
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
     }
@@ -126,7 +116,7 @@ fn operator() -> Receiver<String> {
     thread::spawn(move || {
         for line in io::stdin().lock().split(b'\n') {
             let Ok(line) = line else { break };
-            // Fails once main stopped listening: the server is closing.
+            // Fails once main has dropped the keyboard: the server is closing.
             if lines.blocking_send(decode(&line)).is_err() {
                 break;
             }
@@ -134,6 +124,30 @@ fn operator() -> Receiver<String> {
         // Returning drops `lines`: main's keyboard.recv() gets None.
     });
     keyboard
+}
+
+/// The next client that connects, or None once the operator says goodbye.
+/// Meanwhile, every other line of the operator goes to every client.
+async fn next_client(
+    listener: &TcpListener,
+    keyboard: &mut Receiver<String>,
+    room: &Room,
+) -> Option<io::Result<(TcpStream, SocketAddr)>> {
+    loop {
+        // Whichever comes first; the other branch is dropped, and both are
+        // safe to drop: no client or line is lost, the next turn waits again.
+        tokio::select! {
+            accepted = listener.accept() => return Some(accepted),
+            // None once stdin ends: the branch is then disabled, and the
+            // room goes on without an operator.
+            Some(text) = keyboard.recv() => {
+                if is_goodbye(&text) {
+                    return None;
+                }
+                relay(&room.lock().unwrap(), &format!("[server] {text}\n"), None);
+            }
+        }
+    }
 }
 
 /// Puts a new client in the room and starts its two tasks: one reads what
