@@ -1,5 +1,5 @@
 //! Lab 1: a blocking echo server and its client.
-//! What is graded: ../shared/CONTRACT.md, "Common to every binary" and "Lab 1".
+//! What is graded: the contract (docs/en/contract.md, docs/es/contract.md), "Common to every binary" and "Lab 1".
 //! Run: `cargo test --test lab1` (your labs/), or with `--features solutions`.
 
 mod support;
@@ -12,160 +12,168 @@ use support::{
 // ---------------------------------------------------------------------------
 // lab1_server
 
-#[test]
-fn server_announces_the_port_it_actually_bound() {
-    // Server::start reads `listening on IP:PORT` and rejects port 0.
-    let server = Server::start(lab!("lab1_server"));
-    assert!(
-        server.addr.ip().is_loopback(),
-        "listening on {}",
-        server.addr
-    );
-}
+mod server {
+    use super::*;
 
-#[test]
-fn server_echoes_a_line_back_unchanged() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut client = server.connect();
-    client.send(b"hola\n");
-    client.expect_bytes(b"hola\n");
-}
-
-#[test]
-fn server_echoes_a_message_larger_than_1024_bytes() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut client = server.connect();
-    let message: Vec<u8> = (0..10_000).map(|i| b'a' + (i % 26) as u8).collect();
-    client.send(&message);
-    client.expect_bytes(&message);
-}
-
-#[test]
-fn server_echoes_bytes_that_are_not_utf8() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut client = server.connect();
-    let message = b"\xff\xfe caf\xe9 \x00\x80\n";
-    client.send(message);
-    client.expect_bytes(message);
-}
-
-#[test]
-fn server_echoes_each_message_of_a_conversation() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut client = server.connect();
-    for message in ["uno\n", "dos\n", "tres\n"] {
-        client.send(message.as_bytes());
-        client.expect_bytes(message.as_bytes());
+    #[test]
+    fn announces_the_port_it_actually_bound() {
+        // Server::start reads `listening on IP:PORT` and rejects port 0.
+        let server = Server::start(lab!("lab1_server"));
+        assert!(
+            server.addr.ip().is_loopback(),
+            "listening on {}",
+            server.addr
+        );
     }
-}
 
-#[test]
-fn server_serves_the_next_client_after_the_first_leaves() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut first = server.connect();
-    first.send(b"primero\n");
-    first.expect_bytes(b"primero\n");
-    drop(first);
+    #[test]
+    fn echoes_a_line_back_unchanged() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut client = server.connect();
+        client.send(b"hola\n");
+        client.expect_bytes(b"hola\n");
+    }
 
-    let mut second = server.connect();
-    second.send(b"segundo\n");
-    second.expect_bytes(b"segundo\n");
-}
+    #[test]
+    fn echoes_a_message_larger_than_1024_bytes() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut client = server.connect();
+        let message: Vec<u8> = (0..10_000).map(|i| b'a' + (i % 26) as u8).collect();
+        client.send(&message);
+        client.expect_bytes(&message);
+    }
 
-#[test]
-fn server_serves_a_waiting_client_once_the_first_leaves() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut first = server.connect();
-    first.send(b"primero\n");
-    first.expect_bytes(b"primero\n");
+    #[test]
+    fn echoes_bytes_that_are_not_utf8() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut client = server.connect();
+        let message = b"\xff\xfe caf\xe9 \x00\x80\n";
+        client.send(message);
+        client.expect_bytes(message);
+    }
 
-    // The second client connects and speaks while the first is being served:
-    // it waits in the backlog, and is answered once the first one leaves.
-    let mut second = server.connect();
-    second.send(b"segundo\n");
-    drop(first);
-    second.expect_bytes(b"segundo\n");
-}
+    #[test]
+    fn echoes_each_message_of_a_conversation() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut client = server.connect();
+        for message in ["uno\n", "dos\n", "tres\n"] {
+            client.send(message.as_bytes());
+            client.expect_bytes(message.as_bytes());
+        }
+    }
 
-#[test]
-fn server_survives_a_client_that_resets_mid_message() {
-    let server = Server::start(lab!("lab1_server"));
-    let mut rude = server.connect();
-    rude.send(&[b'x'; 3000]);
-    rude.reset();
+    #[test]
+    fn serves_the_next_client_after_the_first_leaves() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut first = server.connect();
+        first.send(b"primero\n");
+        first.expect_bytes(b"primero\n");
+        drop(first);
 
-    let mut next = server.connect();
-    next.send(b"sigues ahi?\n");
-    next.expect_bytes(b"sigues ahi?\n");
-}
+        let mut second = server.connect();
+        second.send(b"segundo\n");
+        second.expect_bytes(b"segundo\n");
+    }
 
-#[test]
-fn server_reports_a_port_in_use() {
-    expect_port_in_use_error(lab!("lab1_server"));
-}
+    #[test]
+    fn serves_a_waiting_client_once_the_first_leaves() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut first = server.connect();
+        first.send(b"primero\n");
+        first.expect_bytes(b"primero\n");
 
-#[test]
-fn server_answers_help_and_version() {
-    expect_help_and_version(lab!("lab1_server"));
+        // The second client connects and speaks while the first is being served:
+        // it waits in the backlog, and is answered once the first one leaves.
+        let mut second = server.connect();
+        second.send(b"segundo\n");
+        drop(first);
+        second.expect_bytes(b"segundo\n");
+    }
+
+    #[test]
+    fn survives_a_client_that_resets_mid_message() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut rude = server.connect();
+        rude.send(&[b'x'; 3000]);
+        rude.reset();
+
+        let mut next = server.connect();
+        next.send(b"sigues ahi?\n");
+        next.expect_bytes(b"sigues ahi?\n");
+    }
+
+    #[test]
+    fn reports_a_port_in_use() {
+        expect_port_in_use_error(lab!("lab1_server"));
+    }
+
+    #[test]
+    fn answers_help_and_version() {
+        expect_help_and_version(lab!("lab1_server"));
+    }
 }
 
 // ---------------------------------------------------------------------------
 // lab1_client, against a fake echo server written here
 
-#[test]
-fn client_sends_each_line_and_prints_its_echo() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
+mod client {
+    use super::*;
 
-    for line in ["hola", "que tal", "¿sí?"] {
-        client.type_line(line);
-        server_side.expect_line(line);
-        server_side.send_line(line);
-        client.expect_line(line);
+    #[test]
+    fn sends_each_line_and_prints_its_echo() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+
+        for line in ["hola", "que tal", "¿sí?"] {
+            client.type_line(line);
+            server_side.expect_line(line);
+            server_side.send_line(line);
+            client.expect_line(line);
+        }
     }
-}
 
-#[test]
-fn client_prints_an_echo_that_arrives_in_pieces() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("hola mundo");
-    client.close_stdin();
+    #[test]
+    fn prints_an_echo_that_arrives_in_pieces() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_line("hola mundo");
+        client.close_stdin();
 
-    server_side.expect_line("hola mundo");
-    server_side.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
-    client.expect_line("hola mundo");
-}
+        server_side.expect_line("hola mundo");
+        server_side.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
+        client.expect_line("hola mundo");
+    }
 
-#[test]
-fn client_closes_the_connection_and_exits_at_end_of_input() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("adios");
-    server_side.expect_line("adios");
-    server_side.send_line("adios");
-    client.expect_line("adios");
+    #[test]
+    fn closes_the_connection_and_exits_at_end_of_input() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_line("adios");
+        server_side.expect_line("adios");
+        server_side.send_line("adios");
+        client.expect_line("adios");
 
-    client.close_stdin();
-    server_side.expect_closed();
-    client.expect_no_more_output();
-    client.expect_success();
-}
+        client.close_stdin();
+        server_side.expect_closed();
+        client.expect_no_more_output();
+        client.expect_success("once its input ended");
+    }
 
-#[test]
-fn client_exits_and_says_why_when_the_server_hangs_up_mid_echo() {
-    expect_client_to_report_a_hang_up(lab!("lab1_client"), b"ho");
-}
+    #[test]
+    fn exits_and_says_why_when_the_server_hangs_up_mid_echo() {
+        expect_client_to_report_a_hang_up(lab!("lab1_client"), b"ho");
+    }
 
-#[test]
-fn client_reports_a_refused_connection() {
-    expect_refused_connection_error(lab!("lab1_client"));
-}
+    #[test]
+    fn reports_a_refused_connection() {
+        expect_refused_connection_error(lab!("lab1_client"));
+    }
 
-#[test]
-fn client_answers_help_and_version() {
-    expect_help_and_version(lab!("lab1_client"));
+    #[test]
+    fn answers_help_and_version() {
+        expect_help_and_version(lab!("lab1_client"));
+    }
 }

@@ -1,5 +1,5 @@
 //! Lab 2: lines over a byte stream, and a conversation that ends with "adios".
-//! What is graded: ../shared/CONTRACT.md, "Common to every binary" and "Lab 2".
+//! What is graded: the contract (docs/en/contract.md, docs/es/contract.md), "Common to every binary" and "Lab 2".
 //! Run: `cargo test --test lab2` (your labs/), or with `--features solutions`.
 
 mod support;
@@ -16,385 +16,393 @@ const LIMIT: usize = 64 * 1024;
 // ---------------------------------------------------------------------------
 // lab2_server
 
-#[test]
-fn server_announces_the_port_it_actually_bound() {
-    // Server::start reads `listening on IP:PORT` and rejects port 0.
-    let server = Server::start(lab!("lab2_server"));
-    assert!(
-        server.addr.ip().is_loopback(),
-        "listening on {}",
-        server.addr
-    );
-}
+mod server {
+    use super::*;
 
-#[test]
-fn server_answers_a_line_with_the_same_line() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send_line("hola");
-    client.expect_line("hola");
-}
-
-#[test]
-fn server_answers_each_line_of_a_conversation() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    for line in ["uno", "dos", "tres"] {
-        client.send_line(line);
-        client.expect_line(line);
+    #[test]
+    fn announces_the_port_it_actually_bound() {
+        // Server::start reads `listening on IP:PORT` and rejects port 0.
+        let server = Server::start(lab!("lab2_server"));
+        assert!(
+            server.addr.ip().is_loopback(),
+            "listening on {}",
+            server.addr
+        );
     }
-}
 
-#[test]
-fn server_answers_a_line_split_over_several_writes() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    // Three packets, one line: a server that answers each read answers "hola ".
-    client.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
-    client.expect_line("hola mundo");
-}
+    #[test]
+    fn answers_a_line_with_the_same_line() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send_line("hola");
+        client.expect_line("hola");
+    }
 
-#[test]
-fn server_answers_several_lines_sent_in_one_write() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send(b"uno\ndos\ntres\n");
-    client.expect_line("uno");
-    client.expect_line("dos");
-    client.expect_line("tres");
-}
+    #[test]
+    fn answers_each_line_of_a_conversation() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        for line in ["uno", "dos", "tres"] {
+            client.send_line(line);
+            client.expect_line(line);
+        }
+    }
 
-#[test]
-fn server_stops_at_a_goodbye_that_came_in_one_write_with_more_lines() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    // A server that takes the whole read for one message sees no goodbye here.
-    client.send(b"hola\nadios\nsigo?\n");
-    client.expect_line("hola");
-    client.expect_line("adios");
-    client.expect_closed();
-}
+    #[test]
+    fn answers_a_line_split_over_several_writes() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        // Three packets, one line: a server that answers each read answers "hola ".
+        client.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
+        client.expect_line("hola mundo");
+    }
 
-#[test]
-fn server_answers_a_line_without_the_carriage_return_telnet_sends() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send(b"hola\r\n");
-    // The exact bytes: expect_line would forgive a \r.
-    client.expect_bytes(b"hola\n");
-}
+    #[test]
+    fn answers_several_lines_sent_in_one_write() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send(b"uno\ndos\ntres\n");
+        client.expect_line("uno");
+        client.expect_line("dos");
+        client.expect_line("tres");
+    }
 
-#[test]
-fn server_answers_bytes_that_are_not_utf8_and_goes_on() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send(b"caf\xe9 \xff\n");
-    client.expect_line("caf\u{FFFD} \u{FFFD}");
-    client.send_line("sigues ahi?");
-    client.expect_line("sigues ahi?");
-}
+    #[test]
+    fn stops_at_a_goodbye_that_came_in_one_write_with_more_lines() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        // A server that takes the whole read for one message sees no goodbye here.
+        client.send(b"hola\nadios\nsigo?\n");
+        client.expect_line("hola");
+        client.expect_line("adios");
+        client.expect_closed();
+    }
 
-/// Says `goodbye` to a fresh server: the answer is `adios`, then the
-/// connection closes.
-fn says_adios_and_closes_after(goodbye: &[u8]) {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send_line("hola");
-    client.expect_line("hola");
-    client.send(goodbye);
-    client.expect_line("adios");
-    client.expect_closed();
-}
+    #[test]
+    fn answers_a_line_without_the_carriage_return_telnet_sends() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send(b"hola\r\n");
+        // The exact bytes: expect_line would forgive a \r.
+        client.expect_bytes(b"hola\n");
+    }
 
-#[test]
-fn server_answers_adios_and_closes_the_connection() {
-    says_adios_and_closes_after(b"adios\n");
-}
+    #[test]
+    fn answers_bytes_that_are_not_utf8_and_goes_on() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send(b"caf\xe9 \xff\n");
+        client.expect_line("caf\u{FFFD} \u{FFFD}");
+        client.send_line("sigues ahi?");
+        client.expect_line("sigues ahi?");
+    }
 
-#[test]
-fn server_takes_adios_in_capitals_as_goodbye() {
-    says_adios_and_closes_after(b"ADIOS\n");
-}
+    /// Says `goodbye` to a fresh server: the answer is `adios`, then the
+    /// connection closes.
+    fn says_adios_and_closes_after(goodbye: &[u8]) {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send_line("hola");
+        client.expect_line("hola");
+        client.send(goodbye);
+        client.expect_line("adios");
+        client.expect_closed();
+    }
 
-#[test]
-fn server_takes_adios_with_its_accent_as_goodbye() {
-    says_adios_and_closes_after("adiós\n".as_bytes());
-}
+    #[test]
+    fn answers_adios_and_closes_the_connection() {
+        says_adios_and_closes_after(b"adios\n");
+    }
 
-#[test]
-fn server_takes_a_capitalised_adios_with_its_accent_as_goodbye() {
-    says_adios_and_closes_after("Adiós\n".as_bytes());
-}
+    #[test]
+    fn takes_adios_in_capitals_as_goodbye() {
+        says_adios_and_closes_after(b"ADIOS\n");
+    }
 
-#[test]
-fn server_takes_adios_between_spaces_as_goodbye() {
-    says_adios_and_closes_after(b"  adios  \n");
-}
+    #[test]
+    fn takes_adios_with_its_accent_as_goodbye() {
+        says_adios_and_closes_after("adiós\n".as_bytes());
+    }
 
-#[test]
-fn server_takes_adios_ended_by_telnets_carriage_return_as_goodbye() {
-    says_adios_and_closes_after(b"adios\r\n");
-}
+    #[test]
+    fn takes_a_capitalised_adios_with_its_accent_as_goodbye() {
+        says_adios_and_closes_after("Adiós\n".as_bytes());
+    }
 
-#[test]
-fn server_answers_a_line_that_starts_with_adios_as_an_ordinary_line() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send_line("adios amigos");
-    client.expect_line("adios amigos");
-    client.send_line("sigues ahi?");
-    client.expect_line("sigues ahi?");
-}
+    #[test]
+    fn takes_adios_between_spaces_as_goodbye() {
+        says_adios_and_closes_after(b"  adios  \n");
+    }
 
-#[test]
-fn server_serves_the_next_client_after_a_goodbye() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut first = server.connect();
-    first.send_line("adios");
-    first.expect_line("adios");
-    first.expect_closed();
+    #[test]
+    fn takes_adios_ended_by_telnets_carriage_return_as_goodbye() {
+        says_adios_and_closes_after(b"adios\r\n");
+    }
 
-    let mut second = server.connect();
-    second.send_line("segundo");
-    second.expect_line("segundo");
-}
+    #[test]
+    fn answers_a_line_that_starts_with_adios_as_an_ordinary_line() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send_line("adios amigos");
+        client.expect_line("adios amigos");
+        client.send_line("sigues ahi?");
+        client.expect_line("sigues ahi?");
+    }
 
-#[test]
-fn server_serves_a_waiting_client_once_the_first_says_goodbye() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut first = server.connect();
-    first.send_line("primero");
-    first.expect_line("primero");
+    #[test]
+    fn serves_the_next_client_after_a_goodbye() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut first = server.connect();
+        first.send_line("adios");
+        first.expect_line("adios");
+        first.expect_closed();
 
-    // The second client speaks while the first is served: it waits in the
-    // backlog, and is answered once the first says goodbye.
-    let mut second = server.connect();
-    second.send_line("segundo");
-    first.send_line("adios");
-    first.expect_line("adios");
-    second.expect_line("segundo");
-}
+        let mut second = server.connect();
+        second.send_line("segundo");
+        second.expect_line("segundo");
+    }
 
-#[test]
-fn server_serves_the_next_client_after_one_leaves_without_goodbye() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut first = server.connect();
-    first.send_line("primero");
-    first.expect_line("primero");
-    drop(first);
+    #[test]
+    fn serves_a_waiting_client_once_the_first_says_goodbye() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut first = server.connect();
+        first.send_line("primero");
+        first.expect_line("primero");
 
-    let mut second = server.connect();
-    second.send_line("segundo");
-    second.expect_line("segundo");
-}
+        // The second client speaks while the first is served: it waits in the
+        // backlog, and is answered once the first says goodbye.
+        let mut second = server.connect();
+        second.send_line("segundo");
+        first.send_line("adios");
+        first.expect_line("adios");
+        second.expect_line("segundo");
+    }
 
-#[test]
-fn server_survives_a_client_that_resets_mid_line() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut rude = server.connect();
-    rude.send(&[b'x'; 3000]);
-    rude.reset();
+    #[test]
+    fn serves_the_next_client_after_one_leaves_without_goodbye() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut first = server.connect();
+        first.send_line("primero");
+        first.expect_line("primero");
+        drop(first);
 
-    let mut next = server.connect();
-    next.send_line("sigues ahi?");
-    next.expect_line("sigues ahi?");
-}
+        let mut second = server.connect();
+        second.send_line("segundo");
+        second.expect_line("segundo");
+    }
 
-#[test]
-fn server_answers_a_line_of_exactly_64_kib() {
-    // The limit counts the bytes of the line, not the \n that ends it.
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    let line = "a".repeat(LIMIT);
-    client.send_line(&line);
-    let answer = client.read_line();
-    assert!(
-        answer == line,
-        "expected lab2_server to answer a line of exactly {LIMIT} bytes with the same line, \
+    #[test]
+    fn survives_a_client_that_resets_mid_line() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut rude = server.connect();
+        rude.send(&[b'x'; 3000]);
+        rude.reset();
+
+        let mut next = server.connect();
+        next.send_line("sigues ahi?");
+        next.expect_line("sigues ahi?");
+    }
+
+    #[test]
+    fn answers_a_line_of_exactly_64_kib() {
+        // The limit counts the bytes of the line, not the \n that ends it.
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        let line = "a".repeat(LIMIT);
+        client.send_line(&line);
+        let answer = client.read_line();
+        assert!(
+            answer == line,
+            "expected lab2_server to answer a line of exactly {LIMIT} bytes with the same line, \
          got {} bytes starting {:?}\n{}",
-        answer.len(),
-        &answer[..answer.len().min(40)],
-        server.stderr()
-    );
-    // ...as one line: not in two pieces.
-    client.send_line("fin");
-    client.expect_line("fin");
-}
+            answer.len(),
+            &answer[..answer.len().min(40)],
+            server.stderr()
+        );
+        // ...as one line: not in two pieces.
+        client.send_line("fin");
+        client.expect_line("fin");
+    }
 
-#[test]
-fn server_answers_error_to_a_line_one_byte_over_64_kib() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send_line(&"a".repeat(LIMIT + 1));
-    client.expect_line("error: line too long");
-    client.expect_closed();
-}
+    #[test]
+    fn answers_error_to_a_line_one_byte_over_64_kib() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send_line(&"a".repeat(LIMIT + 1));
+        client.expect_line("error: line too long");
+        client.expect_closed();
+    }
 
-#[test]
-fn server_cuts_off_a_line_that_never_ends() {
-    // A client that sends and sends and never a \n: the server must not wait
-    // for the end of the line (nor keep it all in memory).
-    let server = Server::start(lab!("lab2_server"));
-    let mut client = server.connect();
-    client.send(&vec![b'a'; LIMIT + 1]);
-    client.expect_line("error: line too long");
-    client.expect_closed();
-}
+    #[test]
+    fn cuts_off_a_line_that_never_ends() {
+        // A client that sends and sends and never a \n: the server must not wait
+        // for the end of the line (nor keep it all in memory).
+        let server = Server::start(lab!("lab2_server"));
+        let mut client = server.connect();
+        client.send(&vec![b'a'; LIMIT + 1]);
+        client.expect_line("error: line too long");
+        client.expect_closed();
+    }
 
-#[test]
-fn server_serves_the_next_client_after_a_line_too_long() {
-    let server = Server::start(lab!("lab2_server"));
-    let mut first = server.connect();
-    first.send(&vec![b'a'; LIMIT + 1]);
-    first.expect_line("error: line too long");
-    first.expect_closed();
+    #[test]
+    fn serves_the_next_client_after_a_line_too_long() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut first = server.connect();
+        first.send(&vec![b'a'; LIMIT + 1]);
+        first.expect_line("error: line too long");
+        first.expect_closed();
 
-    let mut second = server.connect();
-    second.send_line("segundo");
-    second.expect_line("segundo");
-}
+        let mut second = server.connect();
+        second.send_line("segundo");
+        second.expect_line("segundo");
+    }
 
-#[test]
-fn server_reports_a_port_in_use() {
-    expect_port_in_use_error(lab!("lab2_server"));
-}
+    #[test]
+    fn reports_a_port_in_use() {
+        expect_port_in_use_error(lab!("lab2_server"));
+    }
 
-#[test]
-fn server_answers_help_and_version() {
-    expect_help_and_version(lab!("lab2_server"));
+    #[test]
+    fn answers_help_and_version() {
+        expect_help_and_version(lab!("lab2_server"));
+    }
 }
 
 // ---------------------------------------------------------------------------
 // lab2_client, against a fake server written here
 
-#[test]
-fn client_sends_each_line_and_prints_each_answer() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
+mod client {
+    use super::*;
 
-    // The fake answers something else than the line, so that printing the
-    // line typed instead of the answer shows.
-    for (line, answer) in [("hola", "HOLA"), ("que tal", "QUE TAL"), ("¿sí?", "¿SÍ?")] {
-        client.type_line(line);
-        server_side.expect_line(line);
-        server_side.send_line(answer);
-        client.expect_line(answer);
+    #[test]
+    fn sends_each_line_and_prints_each_answer() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+
+        // The fake answers something else than the line, so that printing the
+        // line typed instead of the answer shows.
+        for (line, answer) in [("hola", "HOLA"), ("que tal", "QUE TAL"), ("¿sí?", "¿SÍ?")] {
+            client.type_line(line);
+            server_side.expect_line(line);
+            server_side.send_line(answer);
+            client.expect_line(answer);
+        }
     }
-}
 
-#[test]
-fn client_prints_an_answer_that_arrives_in_pieces() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("hola mundo");
-    server_side.expect_line("hola mundo");
+    #[test]
+    fn prints_an_answer_that_arrives_in_pieces() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_line("hola mundo");
+        server_side.expect_line("hola mundo");
 
-    server_side.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
-    client.expect_line("hola mundo");
-}
+        server_side.send_in_pieces(&[b"hola ", b"mun", b"do\n"]);
+        client.expect_line("hola mundo");
+    }
 
-#[test]
-fn client_prints_an_answer_that_is_not_utf8() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("cafe");
-    server_side.expect_line("cafe");
-    server_side.send(b"caf\xe9\n");
-    client.expect_line("caf\u{FFFD}");
-}
+    #[test]
+    fn prints_an_answer_that_is_not_utf8() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_line("cafe");
+        server_side.expect_line("cafe");
+        server_side.send(b"caf\xe9\n");
+        client.expect_line("caf\u{FFFD}");
+    }
 
-#[test]
-fn client_sends_input_that_is_not_utf8_and_goes_on() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_bytes(b"caf\xe9\n");
-    server_side.read_line();
-    server_side.send_line("vale");
-    client.expect_line("vale");
+    #[test]
+    fn sends_input_that_is_not_utf8_and_goes_on() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_bytes(b"caf\xe9\n");
+        server_side.read_line();
+        server_side.send_line("vale");
+        client.expect_line("vale");
 
-    client.type_line("hola");
-    server_side.expect_line("hola");
-}
+        client.type_line("hola");
+        server_side.expect_line("hola");
+    }
 
-#[test]
-fn client_says_adios_at_the_end_of_input() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line("hola");
-    server_side.expect_line("hola");
-    server_side.send_line("hola");
-    client.expect_line("hola");
+    #[test]
+    fn says_adios_at_the_end_of_input() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_line("hola");
+        server_side.expect_line("hola");
+        server_side.send_line("hola");
+        client.expect_line("hola");
 
-    client.close_stdin();
-    server_side.expect_line("adios");
-}
+        client.close_stdin();
+        server_side.expect_line("adios");
+    }
 
-#[test]
-fn client_prints_the_answer_to_its_last_adios_and_exits_0() {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.close_stdin();
-    server_side.expect_line("adios");
-    server_side.send_line("hasta luego");
+    #[test]
+    fn prints_the_answer_to_its_last_adios_and_exits_0() {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.close_stdin();
+        server_side.expect_line("adios");
+        server_side.send_line("hasta luego");
 
-    client.expect_line("hasta luego");
-    client.expect_no_more_output();
-    client.expect_success();
-}
+        client.expect_line("hasta luego");
+        client.expect_no_more_output();
+        client.expect_success("once it printed the answer to its goodbye");
+    }
 
-/// Types `goodbye` and keeps stdin open: the client must see the end of the
-/// conversation itself, print the fake's answer, and exit 0 (without waiting
-/// for the fake to close, and without saying goodbye a second time).
-fn exits_after_its_goodbye_is_answered(goodbye: &str) {
-    let fake = FakeServer::start();
-    let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
-    let mut server_side = fake.accept(&client);
-    client.type_line(goodbye);
-    server_side.expect_line(goodbye);
-    server_side.send_line("adios");
+    /// Types `goodbye` and keeps stdin open: the client must see the end of the
+    /// conversation itself, print the fake's answer, and exit 0 (without waiting
+    /// for the fake to close, and without saying goodbye a second time).
+    fn exits_after_its_goodbye_is_answered(goodbye: &str) {
+        let fake = FakeServer::start();
+        let mut client = lab!("lab2_client").spawn(&["--port", &fake.port()]);
+        let mut server_side = fake.accept(&client);
+        client.type_line(goodbye);
+        server_side.expect_line(goodbye);
+        server_side.send_line("adios");
 
-    client.expect_line("adios");
-    client.expect_no_more_output();
-    client.expect_success();
-}
+        client.expect_line("adios");
+        client.expect_no_more_output();
+        client.expect_success("once it printed the answer to its goodbye");
+    }
 
-#[test]
-fn client_exits_0_after_its_goodbye_is_answered() {
-    exits_after_its_goodbye_is_answered("adios");
-}
+    #[test]
+    fn exits_0_after_its_goodbye_is_answered() {
+        exits_after_its_goodbye_is_answered("adios");
+    }
 
-#[test]
-fn client_takes_adios_in_capitals_as_its_goodbye() {
-    exits_after_its_goodbye_is_answered("ADIOS");
-}
+    #[test]
+    fn takes_adios_in_capitals_as_its_goodbye() {
+        exits_after_its_goodbye_is_answered("ADIOS");
+    }
 
-#[test]
-fn client_takes_a_capitalised_adios_with_its_accent_as_its_goodbye() {
-    exits_after_its_goodbye_is_answered("Adiós");
-}
+    #[test]
+    fn takes_a_capitalised_adios_with_its_accent_as_its_goodbye() {
+        exits_after_its_goodbye_is_answered("Adiós");
+    }
 
-#[test]
-fn client_exits_and_says_why_when_the_server_hangs_up_without_answering() {
-    expect_client_to_report_a_hang_up(lab!("lab2_client"), b"");
-}
+    #[test]
+    fn exits_and_says_why_when_the_server_hangs_up_without_answering() {
+        expect_client_to_report_a_hang_up(lab!("lab2_client"), b"");
+    }
 
-#[test]
-fn client_exits_and_says_why_when_the_server_hangs_up_mid_answer() {
-    expect_client_to_report_a_hang_up(lab!("lab2_client"), b"ho");
-}
+    #[test]
+    fn exits_and_says_why_when_the_server_hangs_up_mid_answer() {
+        expect_client_to_report_a_hang_up(lab!("lab2_client"), b"ho");
+    }
 
-#[test]
-fn client_reports_a_refused_connection() {
-    expect_refused_connection_error(lab!("lab2_client"));
-}
+    #[test]
+    fn reports_a_refused_connection() {
+        expect_refused_connection_error(lab!("lab2_client"));
+    }
 
-#[test]
-fn client_answers_help_and_version() {
-    expect_help_and_version(lab!("lab2_client"));
+    #[test]
+    fn answers_help_and_version() {
+        expect_help_and_version(lab!("lab2_client"));
+    }
 }

@@ -1,5 +1,5 @@
 //! Lab 3: a threaded full-duplex chat.
-//! What is graded: ../shared/CONTRACT.md, "Common to every binary" and "Lab 3".
+//! What is graded: the contract (docs/en/contract.md, docs/es/contract.md), "Common to every binary" and "Lab 3".
 //! Run: `cargo test --test lab3` (your labs/), or with `--features solutions`.
 //!
 //! Once connected, the server and the client must behave the same, so most
@@ -69,13 +69,13 @@ fn prints_a_received_adios(side: &mut Running, mut peer: Peer) {
 fn closes_and_exits_0_after_a_received_adios(side: &mut Running, mut peer: Peer) {
     peer.send_line("adios");
     peer.expect_closed();
-    side.expect_success();
+    side.expect_success("once it received adios");
 }
 
 fn understands_a_received_goodbye_in_any_case_ended_by_crlf(side: &mut Running, mut peer: Peer) {
     peer.send(b"  Adi\xc3\xb3S \r\n");
     peer.expect_closed();
-    side.expect_success();
+    side.expect_success("once it received the goodbye");
 }
 
 /// Half-close: after its goodbye the side sends nothing more.
@@ -113,7 +113,7 @@ fn prints_what_arrives_after_its_goodbye_until_the_peer_closes(side: &mut Runnin
     peer.send_line("espera, una cosa más");
     side.expect_line("espera, una cosa más");
     peer.shutdown_write();
-    side.expect_success();
+    side.expect_success("once the peer closed after its goodbye");
 }
 
 /// No lost lines: everything typed before the goodbye arrives, in order.
@@ -134,7 +134,7 @@ fn prints_hundreds_of_lines_received_just_before_the_goodbye(side: &mut Running,
         side.expect_line(line);
     }
     side.expect_line("adios");
-    side.expect_success();
+    side.expect_success("once it received adios");
 }
 
 /// The peer crashed: its connection is reset (RST), no goodbye.
@@ -143,7 +143,7 @@ fn exits_0_with_a_notice_when_the_peer_vanishes(side: &mut Running, mut peer: Pe
     side.expect_line("hola");
     let before = side.stderr_so_far();
     peer.reset();
-    side.expect_success();
+    side.expect_success("once its peer vanished");
     side.expect_a_new_notice_on_stderr(&before, "its peer left");
 }
 
@@ -152,7 +152,7 @@ fn exits_0_with_a_notice_when_the_peer_closes_without_goodbye(side: &mut Running
     side.expect_line("hola");
     let before = side.stderr_so_far();
     drop(peer);
-    side.expect_success();
+    side.expect_success("once its peer closed without goodbye");
     side.expect_a_new_notice_on_stderr(&before, "its peer left");
 }
 
@@ -166,275 +166,287 @@ fn shows_bytes_that_are_not_utf8_lossily(side: &mut Running, mut peer: Peer) {
 // ---------------------------------------------------------------------------
 // lab3_server, with a raw peer
 
-#[test]
-fn server_announces_the_port_it_actually_bound() {
-    // Server::start reads `listening on IP:PORT` and rejects port 0.
-    let server = Server::start(lab!("lab3_server"));
-    assert!(
-        server.addr.ip().is_loopback(),
-        "listening on {}",
-        server.addr
-    );
-}
+mod server {
+    use super::*;
 
-#[test]
-fn server_prints_lines_while_its_user_types_nothing() {
-    let (mut server, peer) = server_in_a_chat();
-    prints_lines_while_its_user_types_nothing(&mut server, peer);
-}
+    #[test]
+    fn announces_the_port_it_actually_bound() {
+        // Server::start reads `listening on IP:PORT` and rejects port 0.
+        let server = Server::start(lab!("lab3_server"));
+        assert!(
+            server.addr.ip().is_loopback(),
+            "listening on {}",
+            server.addr
+        );
+    }
 
-#[test]
-fn server_sends_lines_while_the_peer_says_nothing() {
-    let (mut server, peer) = server_in_a_chat();
-    sends_lines_while_the_peer_says_nothing(&mut server, peer);
-}
+    #[test]
+    fn prints_lines_while_its_user_types_nothing() {
+        let (mut server, peer) = server_in_a_chat();
+        super::prints_lines_while_its_user_types_nothing(&mut server, peer);
+    }
 
-#[test]
-fn server_prints_a_received_adios() {
-    let (mut server, peer) = server_in_a_chat();
-    prints_a_received_adios(&mut server, peer);
-}
+    #[test]
+    fn sends_lines_while_the_peer_says_nothing() {
+        let (mut server, peer) = server_in_a_chat();
+        super::sends_lines_while_the_peer_says_nothing(&mut server, peer);
+    }
 
-#[test]
-fn server_closes_and_exits_0_after_a_received_adios() {
-    let (mut server, peer) = server_in_a_chat();
-    closes_and_exits_0_after_a_received_adios(&mut server, peer);
-}
+    #[test]
+    fn prints_a_received_adios() {
+        let (mut server, peer) = server_in_a_chat();
+        super::prints_a_received_adios(&mut server, peer);
+    }
 
-#[test]
-fn server_understands_a_received_goodbye_in_any_case_ended_by_crlf() {
-    let (mut server, peer) = server_in_a_chat();
-    understands_a_received_goodbye_in_any_case_ended_by_crlf(&mut server, peer);
-}
+    #[test]
+    fn closes_and_exits_0_after_a_received_adios() {
+        let (mut server, peer) = server_in_a_chat();
+        super::closes_and_exits_0_after_a_received_adios(&mut server, peer);
+    }
 
-#[test]
-fn server_says_adios_then_stops_sending_when_its_user_types_adios() {
-    let (mut server, peer) = server_in_a_chat();
-    says_adios_then_stops_sending_when_its_user_types_adios(&mut server, peer);
-}
+    #[test]
+    fn understands_a_received_goodbye_in_any_case_ended_by_crlf() {
+        let (mut server, peer) = server_in_a_chat();
+        super::understands_a_received_goodbye_in_any_case_ended_by_crlf(&mut server, peer);
+    }
 
-#[test]
-fn server_says_goodbye_when_its_user_types_it_in_any_case() {
-    let (mut server, peer) = server_in_a_chat();
-    says_goodbye_when_its_user_types_it_in_any_case(&mut server, peer);
-}
+    #[test]
+    fn says_adios_then_stops_sending_when_its_user_types_adios() {
+        let (mut server, peer) = server_in_a_chat();
+        super::says_adios_then_stops_sending_when_its_user_types_adios(&mut server, peer);
+    }
 
-#[test]
-fn server_says_adios_at_the_end_of_its_stdin() {
-    let (mut server, peer) = server_in_a_chat();
-    says_adios_at_the_end_of_its_stdin(&mut server, peer);
-}
+    #[test]
+    fn says_goodbye_when_its_user_types_it_in_any_case() {
+        let (mut server, peer) = server_in_a_chat();
+        super::says_goodbye_when_its_user_types_it_in_any_case(&mut server, peer);
+    }
 
-#[test]
-fn server_prints_what_arrives_after_its_goodbye_until_the_peer_closes() {
-    let (mut server, peer) = server_in_a_chat();
-    prints_what_arrives_after_its_goodbye_until_the_peer_closes(&mut server, peer);
-}
+    #[test]
+    fn says_adios_at_the_end_of_its_stdin() {
+        let (mut server, peer) = server_in_a_chat();
+        super::says_adios_at_the_end_of_its_stdin(&mut server, peer);
+    }
 
-#[test]
-fn server_delivers_hundreds_of_lines_typed_just_before_its_goodbye() {
-    let (mut server, peer) = server_in_a_chat();
-    delivers_hundreds_of_lines_typed_just_before_its_goodbye(&mut server, peer);
-}
+    #[test]
+    fn prints_what_arrives_after_its_goodbye_until_the_peer_closes() {
+        let (mut server, peer) = server_in_a_chat();
+        super::prints_what_arrives_after_its_goodbye_until_the_peer_closes(&mut server, peer);
+    }
 
-#[test]
-fn server_prints_hundreds_of_lines_received_just_before_the_goodbye() {
-    let (mut server, peer) = server_in_a_chat();
-    prints_hundreds_of_lines_received_just_before_the_goodbye(&mut server, peer);
-}
+    #[test]
+    fn delivers_hundreds_of_lines_typed_just_before_its_goodbye() {
+        let (mut server, peer) = server_in_a_chat();
+        super::delivers_hundreds_of_lines_typed_just_before_its_goodbye(&mut server, peer);
+    }
 
-#[test]
-fn server_exits_0_with_a_notice_when_the_peer_vanishes() {
-    let (mut server, peer) = server_in_a_chat();
-    exits_0_with_a_notice_when_the_peer_vanishes(&mut server, peer);
-}
+    #[test]
+    fn prints_hundreds_of_lines_received_just_before_the_goodbye() {
+        let (mut server, peer) = server_in_a_chat();
+        super::prints_hundreds_of_lines_received_just_before_the_goodbye(&mut server, peer);
+    }
 
-#[test]
-fn server_exits_0_with_a_notice_when_the_peer_closes_without_goodbye() {
-    let (mut server, peer) = server_in_a_chat();
-    exits_0_with_a_notice_when_the_peer_closes_without_goodbye(&mut server, peer);
-}
+    #[test]
+    fn exits_0_with_a_notice_when_the_peer_vanishes() {
+        let (mut server, peer) = server_in_a_chat();
+        super::exits_0_with_a_notice_when_the_peer_vanishes(&mut server, peer);
+    }
 
-#[test]
-fn server_shows_bytes_that_are_not_utf8_lossily() {
-    let (mut server, peer) = server_in_a_chat();
-    shows_bytes_that_are_not_utf8_lossily(&mut server, peer);
-}
+    #[test]
+    fn exits_0_with_a_notice_when_the_peer_closes_without_goodbye() {
+        let (mut server, peer) = server_in_a_chat();
+        super::exits_0_with_a_notice_when_the_peer_closes_without_goodbye(&mut server, peer);
+    }
 
-#[test]
-fn server_exits_after_its_one_conversation() {
-    let (mut server, mut peer) = server_in_a_chat();
-    peer.send_line("adios");
-    server.expect_success();
-    assert!(
-        std::net::TcpStream::connect(server.addr).is_err(),
-        "lab3_server exited, yet a second client could still connect to {}",
-        server.addr
-    );
-}
+    #[test]
+    fn shows_bytes_that_are_not_utf8_lossily() {
+        let (mut server, peer) = server_in_a_chat();
+        super::shows_bytes_that_are_not_utf8_lossily(&mut server, peer);
+    }
 
-#[test]
-fn server_answers_a_line_too_long_and_hangs_up() {
-    let (_server, mut peer) = server_in_a_chat();
-    peer.send(&[b'x'; 70_000]);
-    peer.expect_line("error: line too long");
-    peer.expect_closed();
-}
+    #[test]
+    fn exits_after_its_one_conversation() {
+        let (mut server, mut peer) = server_in_a_chat();
+        peer.send_line("adios");
+        server.expect_success("once its one conversation ended");
+        assert!(
+            std::net::TcpStream::connect(server.addr).is_err(),
+            "lab3_server exited, yet a second client could still connect to {}",
+            server.addr
+        );
+    }
 
-#[test]
-fn server_reports_a_port_in_use() {
-    expect_port_in_use_error(lab!("lab3_server"));
-}
+    #[test]
+    fn answers_a_line_too_long_and_hangs_up() {
+        let (_server, mut peer) = server_in_a_chat();
+        peer.send(&[b'x'; 70_000]);
+        peer.expect_line("error: line too long");
+        peer.expect_closed();
+    }
 
-#[test]
-fn server_answers_help_and_version() {
-    expect_help_and_version(lab!("lab3_server"));
+    #[test]
+    fn reports_a_port_in_use() {
+        expect_port_in_use_error(lab!("lab3_server"));
+    }
+
+    #[test]
+    fn answers_help_and_version() {
+        expect_help_and_version(lab!("lab3_server"));
+    }
 }
 
 // ---------------------------------------------------------------------------
 // lab3_client, against a fake server
 
-#[test]
-fn client_prints_lines_while_its_user_types_nothing() {
-    let (mut client, peer) = client_in_a_chat();
-    prints_lines_while_its_user_types_nothing(&mut client, peer);
-}
+mod client {
+    use super::*;
 
-#[test]
-fn client_sends_lines_while_the_server_says_nothing() {
-    let (mut client, peer) = client_in_a_chat();
-    sends_lines_while_the_peer_says_nothing(&mut client, peer);
-}
+    #[test]
+    fn prints_lines_while_its_user_types_nothing() {
+        let (mut client, peer) = client_in_a_chat();
+        super::prints_lines_while_its_user_types_nothing(&mut client, peer);
+    }
 
-#[test]
-fn client_prints_a_received_adios() {
-    let (mut client, peer) = client_in_a_chat();
-    prints_a_received_adios(&mut client, peer);
-}
+    #[test]
+    fn sends_lines_while_the_server_says_nothing() {
+        let (mut client, peer) = client_in_a_chat();
+        super::sends_lines_while_the_peer_says_nothing(&mut client, peer);
+    }
 
-#[test]
-fn client_closes_and_exits_0_after_a_received_adios() {
-    let (mut client, peer) = client_in_a_chat();
-    closes_and_exits_0_after_a_received_adios(&mut client, peer);
-}
+    #[test]
+    fn prints_a_received_adios() {
+        let (mut client, peer) = client_in_a_chat();
+        super::prints_a_received_adios(&mut client, peer);
+    }
 
-#[test]
-fn client_understands_a_received_goodbye_in_any_case_ended_by_crlf() {
-    let (mut client, peer) = client_in_a_chat();
-    understands_a_received_goodbye_in_any_case_ended_by_crlf(&mut client, peer);
-}
+    #[test]
+    fn closes_and_exits_0_after_a_received_adios() {
+        let (mut client, peer) = client_in_a_chat();
+        super::closes_and_exits_0_after_a_received_adios(&mut client, peer);
+    }
 
-#[test]
-fn client_says_adios_then_stops_sending_when_its_user_types_adios() {
-    let (mut client, peer) = client_in_a_chat();
-    says_adios_then_stops_sending_when_its_user_types_adios(&mut client, peer);
-}
+    #[test]
+    fn understands_a_received_goodbye_in_any_case_ended_by_crlf() {
+        let (mut client, peer) = client_in_a_chat();
+        super::understands_a_received_goodbye_in_any_case_ended_by_crlf(&mut client, peer);
+    }
 
-#[test]
-fn client_says_goodbye_when_its_user_types_it_in_any_case() {
-    let (mut client, peer) = client_in_a_chat();
-    says_goodbye_when_its_user_types_it_in_any_case(&mut client, peer);
-}
+    #[test]
+    fn says_adios_then_stops_sending_when_its_user_types_adios() {
+        let (mut client, peer) = client_in_a_chat();
+        super::says_adios_then_stops_sending_when_its_user_types_adios(&mut client, peer);
+    }
 
-#[test]
-fn client_says_adios_at_the_end_of_its_stdin() {
-    let (mut client, peer) = client_in_a_chat();
-    says_adios_at_the_end_of_its_stdin(&mut client, peer);
-}
+    #[test]
+    fn says_goodbye_when_its_user_types_it_in_any_case() {
+        let (mut client, peer) = client_in_a_chat();
+        super::says_goodbye_when_its_user_types_it_in_any_case(&mut client, peer);
+    }
 
-#[test]
-fn client_prints_what_arrives_after_its_goodbye_until_the_server_closes() {
-    let (mut client, peer) = client_in_a_chat();
-    prints_what_arrives_after_its_goodbye_until_the_peer_closes(&mut client, peer);
-}
+    #[test]
+    fn says_adios_at_the_end_of_its_stdin() {
+        let (mut client, peer) = client_in_a_chat();
+        super::says_adios_at_the_end_of_its_stdin(&mut client, peer);
+    }
 
-#[test]
-fn client_delivers_hundreds_of_lines_typed_just_before_its_goodbye() {
-    let (mut client, peer) = client_in_a_chat();
-    delivers_hundreds_of_lines_typed_just_before_its_goodbye(&mut client, peer);
-}
+    #[test]
+    fn prints_what_arrives_after_its_goodbye_until_the_server_closes() {
+        let (mut client, peer) = client_in_a_chat();
+        super::prints_what_arrives_after_its_goodbye_until_the_peer_closes(&mut client, peer);
+    }
 
-#[test]
-fn client_prints_hundreds_of_lines_received_just_before_the_goodbye() {
-    let (mut client, peer) = client_in_a_chat();
-    prints_hundreds_of_lines_received_just_before_the_goodbye(&mut client, peer);
-}
+    #[test]
+    fn delivers_hundreds_of_lines_typed_just_before_its_goodbye() {
+        let (mut client, peer) = client_in_a_chat();
+        super::delivers_hundreds_of_lines_typed_just_before_its_goodbye(&mut client, peer);
+    }
 
-#[test]
-fn client_exits_0_with_a_notice_when_the_server_vanishes() {
-    let (mut client, peer) = client_in_a_chat();
-    exits_0_with_a_notice_when_the_peer_vanishes(&mut client, peer);
-}
+    #[test]
+    fn prints_hundreds_of_lines_received_just_before_the_goodbye() {
+        let (mut client, peer) = client_in_a_chat();
+        super::prints_hundreds_of_lines_received_just_before_the_goodbye(&mut client, peer);
+    }
 
-#[test]
-fn client_exits_0_with_a_notice_when_the_server_closes_without_goodbye() {
-    let (mut client, peer) = client_in_a_chat();
-    exits_0_with_a_notice_when_the_peer_closes_without_goodbye(&mut client, peer);
-}
+    #[test]
+    fn exits_0_with_a_notice_when_the_server_vanishes() {
+        let (mut client, peer) = client_in_a_chat();
+        super::exits_0_with_a_notice_when_the_peer_vanishes(&mut client, peer);
+    }
 
-#[test]
-fn client_shows_bytes_that_are_not_utf8_lossily() {
-    let (mut client, peer) = client_in_a_chat();
-    shows_bytes_that_are_not_utf8_lossily(&mut client, peer);
-}
+    #[test]
+    fn exits_0_with_a_notice_when_the_server_closes_without_goodbye() {
+        let (mut client, peer) = client_in_a_chat();
+        super::exits_0_with_a_notice_when_the_peer_closes_without_goodbye(&mut client, peer);
+    }
 
-#[test]
-fn client_reports_a_refused_connection() {
-    expect_refused_connection_error(lab!("lab3_client"));
-}
+    #[test]
+    fn shows_bytes_that_are_not_utf8_lossily() {
+        let (mut client, peer) = client_in_a_chat();
+        super::shows_bytes_that_are_not_utf8_lossily(&mut client, peer);
+    }
 
-#[test]
-fn client_answers_help_and_version() {
-    expect_help_and_version(lab!("lab3_client"));
+    #[test]
+    fn reports_a_refused_connection() {
+        expect_refused_connection_error(lab!("lab3_client"));
+    }
+
+    #[test]
+    fn answers_help_and_version() {
+        expect_help_and_version(lab!("lab3_client"));
+    }
 }
 
 // ---------------------------------------------------------------------------
 // The real pair: lab3_server and lab3_client talking to each other
 
-fn real_pair() -> (Server, Running) {
-    let server = Server::start(lab!("lab3_server"));
-    let client = lab!("lab3_client").spawn(&["--port", &server.port()]);
-    (server, client)
-}
+mod pair {
+    use super::*;
 
-#[test]
-fn lines_typed_on_each_side_appear_on_the_other() {
-    let (mut server, mut client) = real_pair();
-    client.type_line("hola, soy el cliente");
-    server.expect_line("hola, soy el cliente");
-    server.type_line("y yo el servidor");
-    client.expect_line("y yo el servidor");
-}
+    fn real_pair() -> (Server, Running) {
+        let server = Server::start(lab!("lab3_server"));
+        let client = lab!("lab3_client").spawn(&["--port", &server.port()]);
+        (server, client)
+    }
 
-#[test]
-fn the_clients_goodbye_ends_both_programs_with_status_0() {
-    let (mut server, mut client) = real_pair();
-    client.type_line("hola");
-    server.expect_line("hola");
-    client.type_line("adios");
-    server.expect_line("adios");
-    server.expect_success();
-    client.expect_success();
-}
+    #[test]
+    fn lines_typed_on_each_side_appear_on_the_other() {
+        let (mut server, mut client) = real_pair();
+        client.type_line("hola, soy el cliente");
+        server.expect_line("hola, soy el cliente");
+        server.type_line("y yo el servidor");
+        client.expect_line("y yo el servidor");
+    }
 
-#[test]
-fn the_servers_goodbye_ends_both_programs_with_status_0() {
-    let (mut server, mut client) = real_pair();
-    client.type_line("hola");
-    server.expect_line("hola");
-    server.type_line("adios");
-    client.expect_line("adios");
-    client.expect_success();
-    server.expect_success();
-}
+    #[test]
+    fn the_clients_goodbye_ends_both_programs_with_status_0() {
+        let (mut server, mut client) = real_pair();
+        client.type_line("hola");
+        server.expect_line("hola");
+        client.type_line("adios");
+        server.expect_line("adios");
+        server.expect_success("once the client said adios");
+        client.expect_success("once it said adios and the server closed");
+    }
 
-#[test]
-fn the_server_exits_0_with_a_notice_when_the_client_is_killed() {
-    let (mut server, mut client) = real_pair();
-    client.type_line("hola");
-    server.expect_line("hola");
-    let before = server.stderr_so_far();
-    client.kill();
-    server.expect_success();
-    server.expect_a_new_notice_on_stderr(&before, "its peer left");
+    #[test]
+    fn the_servers_goodbye_ends_both_programs_with_status_0() {
+        let (mut server, mut client) = real_pair();
+        client.type_line("hola");
+        server.expect_line("hola");
+        server.type_line("adios");
+        client.expect_line("adios");
+        client.expect_success("once the server said adios");
+        server.expect_success("once it said adios and the client closed");
+    }
+
+    #[test]
+    fn the_server_exits_0_with_a_notice_when_the_client_is_killed() {
+        let (mut server, mut client) = real_pair();
+        client.type_line("hola");
+        server.expect_line("hola");
+        let before = server.stderr_so_far();
+        client.kill();
+        server.expect_success("once the client was killed");
+        server.expect_a_new_notice_on_stderr(&before, "its peer left");
+    }
 }

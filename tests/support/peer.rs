@@ -1,0 +1,304 @@
+//! One end of a TCP connection, driven by the test: send bytes or lines
+//! (whole, in pieces, or cut by a reset), read exact bytes or whole lines,
+//! and see the other side close. Every read has the deadline.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::DEADLINE;
+use super::running::Log;
+use super::show::{mismatch, quote};
+
+/// A pause between two writes, to shape traffic (make a line arrive in
+/// pieces). Never used to wait for something to happen: tests wait for
+/// events, with deadlines.
+fn pause_between_writes() {
+    thread::sleep(Duration::from_millis(100));
+}
+
+/// A raw TCP connection held by the test: to a server under test (`other`
+/// is the server) or from a client under test to a fake server (`other` is
+/// the client). Every read has the deadline.
+pub struct Peer {
+    stream: TcpStream,
+    /// Bytes received but not yet consumed by a read.
+    pending: Vec<u8>,
+    other: &'static str,
+    other_stderr: Option<Log>,
+}
+
+/// What one read from the socket brought.
+enum Received {
+    Data,
+    Closed,
+    Reset(io::Error),
+    Nothing,
+}
+
+impl Peer {
+    pub(super) fn new(stream: TcpStream, other: &'static str, other_stderr: Option<Log>) -> Peer {
+        // Small writes go out at once: the tests shape traffic on purpose.
+        stream.set_nodelay(true).expect("set TCP_NODELAY");
+        // A program that stops reading cannot make a send hang the test.
+        stream
+            .set_write_timeout(Some(DEADLINE))
+            .expect("set a write timeout");
+        Peer {
+            stream,
+            pending: Vec::new(),
+            other,
+            other_stderr,
+        }
+    }
+
+    /// The address of this end, as the program on the other side sees it.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.stream.local_addr().expect("local address")
+    }
+
+    #[track_caller]
+    pub fn send(&mut self, bytes: &[u8]) {
+        if let Err(e) = self.stream.write_all(bytes) {
+            panic!(
+                "could not send {} bytes to {}: {e}\n{}",
+                bytes.len(),
+                self.other,
+                self.report()
+            );
+        }
+    }
+
+    /// Sends `pieces` one write each, with a pause between them, so that the
+    /// other side sees them arrive apart (a line split over several packets).
+    #[track_caller]
+    pub fn send_in_pieces(&mut self, pieces: &[&[u8]]) {
+        for (i, piece) in pieces.iter().enumerate() {
+            if i > 0 {
+                pause_between_writes();
+            }
+            self.send(piece);
+        }
+    }
+
+    #[track_caller]
+    pub fn send_line(&mut self, line: &str) {
+        self.send(format!("{line}\n").as_bytes());
+    }
+
+    /// Closes the sending half: the other side reads the end of the stream,
+    /// while this side can still receive.
+    pub fn shutdown_write(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Write);
+    }
+
+    /// Closes the connection abruptly with a TCP reset (RST), as a crashed
+    /// client or a pulled cable would, instead of a polite close.
+    pub fn reset(self) {
+        socket2::SockRef::from(&self.stream)
+            .set_linger(Some(Duration::ZERO))
+            .expect("set SO_LINGER to 0");
+        // Dropping a socket that lingers 0 seconds sends RST, not FIN.
+    }
+
+    /// Reads exactly `n` bytes, however many reads they take.
+    #[track_caller]
+    pub fn read_exact(&mut self, n: usize) -> Vec<u8> {
+        let deadline = Instant::now() + DEADLINE;
+        while self.pending.len() < n {
+            match self.receive(deadline) {
+                Received::Data => {}
+                other => panic!(
+                    "expected {n} bytes from {} within {}s, got {} bytes ({}) and then {}\n{}",
+                    self.other,
+                    DEADLINE.as_secs(),
+                    self.pending.len(),
+                    quote(&self.pending),
+                    other,
+                    self.report()
+                ),
+            }
+        }
+        self.pending.drain(..n).collect()
+    }
+
+    /// The next bytes received must be `expected`, exactly.
+    #[track_caller]
+    pub fn expect_bytes(&mut self, expected: &[u8]) {
+        let got = self.read_exact(expected.len());
+        if got != expected {
+            let first_difference = got.iter().zip(expected).position(|(a, b)| a != b);
+            panic!(
+                "expected {} bytes {} back from {}, got {} (first difference at byte {})\n{}",
+                expected.len(),
+                quote(expected),
+                self.other,
+                quote(&got),
+                first_difference.unwrap_or(0),
+                self.report()
+            );
+        }
+    }
+
+    /// The next line received, without its `\n` (or `\r\n`).
+    #[track_caller]
+    pub fn read_line(&mut self) -> String {
+        match self.next_line() {
+            Ok(line) => line,
+            Err(other) => panic!(
+                "expected a line from {} within {}s, got {}{}\n{}",
+                self.other,
+                DEADLINE.as_secs(),
+                other,
+                self.unfinished(),
+                self.report()
+            ),
+        }
+    }
+
+    /// The next line received must be `expected`.
+    #[track_caller]
+    pub fn expect_line(&mut self, expected: &str) {
+        match self.next_line() {
+            Ok(line) if line == expected => {}
+            Ok(line) => panic!(
+                "{} from {}{}\n{}",
+                mismatch(expected, &line),
+                self.other,
+                self.own_line_hint(&line),
+                self.report()
+            ),
+            Err(other) => panic!(
+                "expected the line {} from {} within {}s, got {}{}\n{}",
+                quote(expected.as_bytes()),
+                self.other,
+                DEADLINE.as_secs(),
+                other,
+                self.unfinished(),
+                self.report()
+            ),
+        }
+    }
+
+    /// The next whole line, or what came instead of it within the deadline.
+    fn next_line(&mut self) -> Result<String, Received> {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = self.pending.drain(..=end).collect();
+                let line = String::from_utf8_lossy(&line);
+                return Ok(line
+                    .trim_end_matches('\n')
+                    .trim_end_matches('\r')
+                    .to_string());
+            }
+            match self.receive(deadline) {
+                Received::Data => {}
+                other => return Err(other),
+            }
+        }
+    }
+
+    /// The other side closes the connection (or resets it) without sending
+    /// anything more.
+    #[track_caller]
+    pub fn expect_closed(&mut self) {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if !self.pending.is_empty() {
+                panic!(
+                    "expected {} to close the connection, it sent {} instead\n{}",
+                    self.other,
+                    quote(&self.pending),
+                    self.report()
+                );
+            }
+            match self.receive(deadline) {
+                Received::Data => {}
+                Received::Closed | Received::Reset(_) => return,
+                Received::Nothing => panic!(
+                    "expected {} to close the connection within {}s, it is still open\n{}",
+                    self.other,
+                    DEADLINE.as_secs(),
+                    self.report()
+                ),
+            }
+        }
+    }
+
+    /// One read, waiting at most until `deadline`.
+    fn receive(&mut self, deadline: Instant) -> Received {
+        let mut buf = [0; 4096];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Received::Nothing;
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .expect("set a read timeout");
+            return match self.stream.read(&mut buf) {
+                Ok(0) => Received::Closed,
+                Ok(n) => {
+                    self.pending.extend_from_slice(&buf[..n]);
+                    Received::Data
+                }
+                // A signal (SIGCHLD, when another test's program exits)
+                // interrupts a read that has a timeout: Linux does not
+                // restart it, so try again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Received::Nothing
+                }
+                Err(e) => Received::Reset(e),
+            };
+        }
+    }
+
+    /// In a room, a line tagged with this connection's own address is the
+    /// line this client sent, come back: say so, it is the likely mistake.
+    fn own_line_hint(&self, line: &str) -> String {
+        match line.starts_with(&format!("[{}] ", self.local_addr())) {
+            true => format!(
+                " (that is this client's own line sent back to it: {} must relay a line to every other client, not to its sender)",
+                self.other
+            ),
+            false => String::new(),
+        }
+    }
+
+    fn unfinished(&self) -> String {
+        match self.pending.is_empty() {
+            true => String::new(),
+            false => format!(
+                " after an unfinished line {} with no \\n",
+                quote(&self.pending)
+            ),
+        }
+    }
+
+    fn report(&self) -> String {
+        match &self.other_stderr {
+            None => String::new(),
+            Some(log) => log.report(self.other),
+        }
+    }
+}
+
+impl fmt::Display for Received {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Received::Data => write!(f, "data"),
+            Received::Closed => write!(f, "the connection closed"),
+            Received::Reset(e) => write!(f, "the connection reset ({e})"),
+            Received::Nothing => write!(f, "nothing more"),
+        }
+    }
+}

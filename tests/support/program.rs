@@ -1,0 +1,80 @@
+//! Which binary is under test, the student's or the reference one, and
+//! starting it.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use super::DEADLINE;
+use super::running::Running;
+use super::server::Server;
+
+/// The program under test: the student's binary, or with `--features
+/// solutions` the reference one (`lab1_server_sol` for `lab1_server`).
+///
+/// `lab!("lab1_server")` picks it at compile time.
+#[derive(Clone, Copy)]
+pub struct Program {
+    /// The name students know it by (`lab1_server`), used in messages.
+    pub name: &'static str,
+    pub path: &'static Path,
+}
+
+#[cfg(not(feature = "solutions"))]
+macro_rules! lab {
+    ($name:literal) => {
+        $crate::support::Program {
+            name: $name,
+            path: assert_cmd::cargo::cargo_bin!($name),
+        }
+    };
+}
+
+#[cfg(feature = "solutions")]
+macro_rules! lab {
+    ($name:literal) => {
+        $crate::support::Program {
+            name: $name,
+            path: assert_cmd::cargo::cargo_bin!(concat!($name, "_sol")),
+        }
+    };
+}
+
+pub(crate) use lab;
+
+impl Program {
+    /// For programs that run and exit (`--help`, an error at start-up):
+    /// an `assert_cmd` command with the deadline already set.
+    pub fn command(&self) -> assert_cmd::Command {
+        let mut command = assert_cmd::Command::new(self.path);
+        command.timeout(DEADLINE).env_remove("RUST_BACKTRACE");
+        command
+    }
+
+    /// For programs that keep running: spawn with piped stdin, stdout and
+    /// stderr. The returned guard kills and reaps the process when dropped,
+    /// also when the test panics.
+    #[track_caller]
+    pub fn spawn(&self, args: &[&str]) -> Running {
+        let child = Command::new(self.path)
+            .args(args)
+            // A starter's todo!() message then reads in two lines, not forty.
+            .env_remove("RUST_BACKTRACE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn();
+        match child {
+            Ok(child) => Running::new(self.name, child),
+            Err(e) => panic!("could not start {}: {e}", self.name),
+        }
+    }
+
+    /// Spawns a server on `--port 0` and waits for its `listening on
+    /// IP:PORT` line, so tests can run in parallel on free ports.
+    #[track_caller]
+    pub fn start_server(&self, extra_args: &[&str]) -> Server {
+        let mut args = vec!["--port", "0"];
+        args.extend_from_slice(extra_args);
+        Server::from_running(self.spawn(&args))
+    }
+}

@@ -1,0 +1,99 @@
+//! How failure messages quote what came: whole when it is short, and when it
+//! is long (a 64 KiB line, hundreds of lines glued together, two sets of
+//! fifty) its length, its first bytes and where it parts from what was
+//! expected, so that a student can read the message and act on it.
+
+use std::collections::BTreeSet;
+
+/// At most this many characters of one text are quoted in a message.
+const SHOWN: usize = 80;
+/// At most this many items of a set are listed in a message.
+const LISTED: usize = 3;
+
+/// Bytes as a readable quote: in full when short, else their start and how
+/// many there are. Bytes that are not UTF-8 show as U+FFFD.
+pub fn quote(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    match text.char_indices().nth(SHOWN) {
+        None => format!("{text:?}"),
+        Some((end, _)) => format!("{:?}... ({} bytes in all)", &text[..end], bytes.len()),
+    }
+}
+
+/// "expected A, got B", quoted so that a long pair shows where they part.
+pub fn mismatch(expected: &str, got: &str) -> String {
+    let (expected, got) = (expected.as_bytes(), got.as_bytes());
+    if expected.len() <= SHOWN && got.len() <= SHOWN {
+        return format!("expected {}, got {}", quote(expected), quote(got));
+    }
+    let at = expected
+        .iter()
+        .zip(got)
+        .position(|(a, b)| a != b)
+        .unwrap_or(expected.len().min(got.len()));
+    format!(
+        "expected {}, got {}; they differ from byte {at} on: expected {} there, got {}",
+        quote(expected),
+        quote(got),
+        quote(&expected[at..]),
+        quote(&got[at..])
+    )
+}
+
+/// What sets `expected` and `got` differ by: how many items are missing and
+/// how many came unexpected, with the first few of each.
+pub fn set_difference(expected: &BTreeSet<String>, got: &BTreeSet<String>) -> String {
+    let list = |items: Vec<&String>| {
+        let mut shown: Vec<String> = items
+            .iter()
+            .take(LISTED)
+            .map(|item| quote(item.as_bytes()))
+            .collect();
+        if items.len() > LISTED {
+            shown.push(format!("and {} more", items.len() - LISTED));
+        }
+        shown.join(", ")
+    };
+    let missing: Vec<&String> = expected.difference(got).collect();
+    let unexpected: Vec<&String> = got.difference(expected).collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("{} missing: {}", missing.len(), list(missing)));
+    }
+    if !unexpected.is_empty() {
+        parts.push(format!(
+            "{} unexpected: {}",
+            unexpected.len(),
+            list(unexpected)
+        ));
+    }
+    match parts.is_empty() {
+        true => "the same items".to_string(),
+        false => parts.join("; "),
+    }
+}
+
+/// At most this many lines of a program's output are quoted in a message.
+const TAIL: usize = 20;
+
+/// A program's output under its header: indented, its last TAIL lines at
+/// most (a panic or an error is at the end), each cut to a readable length.
+pub fn excerpt(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let skipped = lines.len().saturating_sub(TAIL);
+    let mut shown = String::new();
+    if skipped > 0 {
+        shown.push_str(&format!("    ... ({skipped} earlier lines)\n"));
+    }
+    for line in &lines[skipped..] {
+        match line.char_indices().nth(2 * SHOWN) {
+            None => shown.push_str(&format!("    {line}\n")),
+            Some((end, _)) => shown.push_str(&format!(
+                "    {}... ({} bytes in all)\n",
+                &line[..end],
+                line.len()
+            )),
+        }
+    }
+    shown
+}
