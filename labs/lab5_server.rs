@@ -35,6 +35,9 @@ use tokio_util::task::TaskTracker;
 
 /// The longest line a client may send (64 KiB, as in lab 2).
 const MAX_LINE: usize = 64 * 1024;
+/// How many bytes a client's reader takes from its socket at once: small,
+/// so that 10,000 clients hold little (a longer line takes more reads).
+const READ_BUFFER: usize = 1024;
 /// How many messages (a line, or lines that came together) a client may
 /// fall behind before the room drops it.
 const QUEUE_LEN: usize = 1024;
@@ -175,13 +178,14 @@ async fn send_queued(
     _to_client: &mut OwnedWriteHalf,
     _outgoing: &mut Receiver<Arc<str>>,
 ) -> io::Result<()> {
-    // TODO (step 3): loop on outgoing.recv_many(&mut messages, QUEUE_LEN)
-    // .await (it waits for one message, takes every other one already
-    // waiting, and returns 0 once the room dropped the queue and nothing is
-    // left). Put the bytes of all of them in one Vec<u8> and send it with a
-    // single write_all(), wrapped in tokio::time::timeout() with 5 seconds
-    // (as lab 4's WRITE_TIMEOUT): a client that stops reading must not hold
-    // its writer forever. Return the first error. Drop the `_` from the names.
+    // TODO (step 3): loop: make an empty Vec, and fill it with
+    // outgoing.recv_many(&mut messages, QUEUE_LEN).await (it waits for one
+    // message and takes every other one already waiting; it returns 0 once
+    // the room dropped the queue and nothing is left: then return Ok).
+    // Join them into one String (concat()) and send it with a single
+    // write_all(), inside tokio::time::timeout() with 5 seconds (lab 4's
+    // WRITE_TIMEOUT): a client that stops reading must not hold its writer
+    // forever. Return the first error. Drop the `_` from the names.
     todo!("step 3: send the client its queued lines in batches; see docs/en/lab5.md, step 3")
 }
 
@@ -193,7 +197,7 @@ async fn handle_client(
     addr: SocketAddr,
     hang_up: CancellationToken,
 ) {
-    let mut reader = BufReader::new(from_client);
+    let mut reader = BufReader::with_capacity(READ_BUFFER, from_client);
     // Lines that arrive together are relayed together: one lock, and one
     // wake-up of each writer task, for all of them.
     let mut said = String::new();
