@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -84,6 +84,8 @@ fn main() -> anyhow::Result<()> {
     let closing = Arc::new(AtomicBool::new(false));
     let operator = {
         let (room, closing) = (Arc::clone(&room), Arc::clone(&closing));
+        // the address stop_accepting connects to, to wake accept()
+        let local = connectable(local);
         thread::spawn(move || operator(&room, &closing, local))
     };
     let mut threads = Vec::new();
@@ -126,8 +128,22 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
 fn stop_accepting(closing: &AtomicBool, local: SocketAddr) {
     closing.store(true, Ordering::SeqCst);
     // main is blocked in accept(), and only a connection wakes it: make one.
-    // (Connecting to 0.0.0.0 reaches this machine on Linux and macOS.)
     let _ = TcpStream::connect(local);
+}
+
+/// The address to connect to, to reach a server listening on `local`.
+/// Listening on 0.0.0.0 (or ::) means "every address of this machine", but
+/// it is no address to connect to: Linux and macOS take it as this machine,
+/// Windows refuses. Loopback works everywhere.
+fn connectable(local: SocketAddr) -> SocketAddr {
+    let mut addr = local;
+    if local.ip().is_unspecified() {
+        addr.set_ip(match local {
+            SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
 }
 
 /// Puts a new client in the room and starts its two threads: one reads
@@ -149,7 +165,8 @@ fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
     let reader = spawn(move || handle_client(&room_of_client, &from_client, addr))?;
     relay(&clients, &format!("* {addr} joined\n"), None);
     clients.insert(addr, Client { queue, stream });
-    eprintln!("{addr} joined");
+    // The transcript on stdout: from this line on, the client hears the room.
+    println!("* {addr} joined");
     Ok([writer, reader])
 }
 
@@ -230,13 +247,19 @@ fn hear(reader: &mut BufReader<&TcpStream>) -> Heard {
     }
 }
 
-/// Prints what the client said (whole lines) and relays it to the others.
+/// Relays what the client said (whole lines) to the others and prints it,
+/// while the client is in the room.
 fn say(room: &Room, addr: SocketAddr, said: &mut String) {
     if !said.is_empty() {
-        relay(&room.lock().unwrap(), said, Some(addr));
-        // Printed once queued: a line the operator sees is one the shutdown
-        // will deliver, never one still on its way to the queues.
-        print!("{said}");
+        let clients = room.lock().unwrap();
+        // Once the operator closed the room, nobody would receive the lines:
+        // they are not said at all, so the transcript shows only delivered ones.
+        if clients.contains_key(&addr) {
+            relay(&clients, said, Some(addr));
+            // Printed once queued (and before anyone can join or leave): a
+            // line the operator sees is one the shutdown will deliver.
+            print!("{said}");
+        }
         said.clear();
     }
 }
@@ -266,7 +289,7 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
         client.send(Arc::from(format!("{farewell}\n")));
     }
     relay(&clients, &format!("* {addr} left\n"), None);
-    eprintln!("{addr} left");
+    println!("* {addr} left");
     // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
 

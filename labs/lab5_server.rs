@@ -1,0 +1,372 @@
+//! Lab 5: the same chat room, event-driven: tasks instead of threads, and
+//! thousands of clients on a few threads.
+//!
+//! EN: Lab 4's room, on tokio. Every client gets two tasks (one reads what it
+//!     says, one writes what the room says) instead of two threads: a task
+//!     is a few hundred bytes that the runtime wakes when its socket is
+//!     ready, so a handful of threads serve thousands of clients. The room
+//!     keeps one copy of what is said, a feed every writer reads at its own
+//!     pace. The operator's `adios` stops the accept loop through `select!`,
+//!     with no self-connection. Walkthrough: docs/en/lab5.md
+//! ES: La sala del lab 4, sobre tokio. Cada cliente tiene dos tareas (una lee
+//!     lo que dice, otra escribe lo que dice la sala) en vez de dos hilos:
+//!     una tarea ocupa unos cientos de bytes y el runtime la despierta cuando
+//!     su socket está listo, así que unos pocos hilos atienden a miles de
+//!     clientes. La sala guarda una sola copia de lo que se dice, un canal que
+//!     cada escritor lee a su ritmo. El `adios` del operador detiene el bucle
+//!     de `accept` con `select!`, sin conectarse a sí mismo. Guía: docs/es/lab5.md
+//!
+//! Run it / Ejecútalo:
+//!     terminal 1: cargo run --bin lab5_server
+//!     terminals 2, 3...: cargo run --bin lab4_client
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::broadcast::{self, error::TryRecvError};
+use tokio::sync::mpsc::Receiver;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// The longest line a client may send (64 KiB, as in lab 2).
+const MAX_LINE: usize = 64 * 1024;
+/// How many bytes a client's reader takes from its socket at once: small,
+/// so that 10,000 clients hold little (a longer line takes more reads).
+const READ_BUFFER: usize = 1024;
+/// How many messages (a line, or lines that came together) the room's feed
+/// keeps: a client that falls further behind is dropped. It holds one copy
+/// of each message for all the clients, so it can be long: 10,000 clients
+/// saying a line at once are 10,000 messages, not 100 million deliveries.
+const FEED_LEN: usize = 64 * 1024;
+/// The most bytes one write to a client sends (it sends more as it goes).
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// A chat room: every line a client sends goes to all the others.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (0.0.0.0 to accept other machines)
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 lets the system pick a free one)
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+}
+
+/// What the room says, in order, on its feed.
+#[derive(Clone)]
+enum Said {
+    /// Lines (each ending in `\n`) for every client but `from` (None: the
+    /// server's own, for everyone).
+    Lines(Option<SocketAddr>, Arc<str>),
+    /// Last words (`adios`, or why the connection ends) for client `to`, or
+    /// for everyone when the room closes (None).
+    Farewell(Option<SocketAddr>, Arc<str>),
+}
+
+/// Who is in the room (with a way to hang up on each), and its feed.
+struct Members {
+    clients: HashMap<SocketAddr, CancellationToken>,
+    feed: broadcast::Sender<Said>,
+}
+
+/// The room, shared by every task. A std Mutex, not tokio's: it is only
+/// ever held for a few instructions, never across .await.
+type Room = Arc<Mutex<Members>>;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let addr = format!("{}:{}", args.host, args.port);
+    let listener = TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("could not listen on {addr}"))?;
+    // the tests read this line: keep it
+    eprintln!("listening on {}", listener.local_addr()?);
+
+    let (feed, _) = broadcast::channel(FEED_LEN);
+    let room = Room::new(Mutex::new(Members {
+        clients: HashMap::new(),
+        feed,
+    }));
+    // Every client's tasks, so that closing can wait for all of them.
+    let tasks = TaskTracker::new();
+    let mut keyboard = operator();
+    // Until the operator says goodbye: admit every client that connects.
+    while let Some(accepted) = next_client(&listener, &mut keyboard, &room).await {
+        match accepted {
+            Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
+            Err(e) => {
+                eprintln!("error: could not accept a client: {e}");
+                // out of file descriptors, accept() would fail again at once
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    drop(listener); // late clients are refused, not left waiting
+    close_room(&room, &tasks).await;
+    eprintln!("closed");
+    Ok(())
+}
+
+/// The operator's keyboard: a channel that brings each line typed on stdin.
+fn operator() -> Receiver<String> {
+    // TODO (step 1): make a channel (tokio::sync::mpsc::channel(16)) and
+    // start a thread (std::thread::spawn) that reads stdin line by line, as
+    // lab 4's operator did, and sends each line's text (decode it) with
+    // blocking_send(); stop when stdin ends or sending fails. Return the
+    // receiving end. Reading stdin blocks: it must not happen in a task.
+    todo!("step 1: read the keyboard on a thread of its own; see docs/en/lab5.md, step 1")
+}
+
+/// The next client that connects, or None once the operator says goodbye.
+/// Meanwhile, every other line of the operator goes to every client.
+async fn next_client(
+    _listener: &TcpListener,
+    _keyboard: &mut Receiver<String>,
+    _room: &Room,
+) -> Option<io::Result<(TcpStream, SocketAddr)>> {
+    // TODO (step 2): loop; in each turn, wait with tokio::select! for
+    // whichever comes first: listener.accept() (return what it gave, in
+    // Some), or a line from keyboard.recv() (write the branch as
+    // `Some(text) = keyboard.recv()`, so that it turns itself off when
+    // stdin ends). The goodbye word returns None; any other line goes to
+    // every client as `[server] text` (relay, with the room locked). Drop
+    // the `_` from the names.
+    todo!("step 2: wait for a client or the operator; see docs/en/lab5.md, step 2")
+}
+
+/// Puts a new client in the room and starts its two tasks: one reads what
+/// it says, one writes what the room says.
+fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) {
+    // The writer sends whole batches: Nagle's delay would only add latency.
+    let _ = stream.set_nodelay(true);
+    let (from_client, to_client) = stream.into_split();
+    let hang_up = CancellationToken::new();
+    // lock() fails only if a task panicked while holding it: a bug, not a client
+    let mut members = room.lock().unwrap();
+    // Subscribed while we hold the lock: the client hears everything said
+    // from now on, and cannot speak before the room knows it.
+    let feed = members.feed.subscribe();
+    tasks.spawn(write_to_client(to_client, feed, addr, hang_up.clone()));
+    tasks.spawn(handle_client(
+        Arc::clone(room),
+        from_client,
+        addr,
+        hang_up.clone(),
+    ));
+    relay(&members, &format!("* {addr} joined\n"), Some(addr));
+    members.clients.insert(addr, hang_up);
+    // The transcript on stdout: from this line on, the client hears the room.
+    println!("* {addr} joined");
+}
+
+/// Sends the client what the room says, until its last words or until the
+/// room hangs up on it; then closes the connection, which also tells its
+/// reader task to stop.
+async fn write_to_client(
+    mut to_client: OwnedWriteHalf,
+    mut feed: broadcast::Receiver<Said>,
+    me: SocketAddr,
+    hang_up: CancellationToken,
+) {
+    tokio::select! {
+        _ = send_feed(&mut to_client, &mut feed, me) => {}
+        () = hang_up.cancelled() => {}
+    }
+    let _ = to_client.shutdown().await;
+    hang_up.cancel();
+}
+
+async fn send_feed(
+    to_client: &mut OwnedWriteHalf,
+    feed: &mut broadcast::Receiver<Said>,
+    me: SocketAddr,
+) -> io::Result<()> {
+    // recv() fails if the client fell FEED_LEN messages behind (Lagged):
+    // it is not reading, and the room hangs up on it.
+    let lagged = || io::Error::other("fell too far behind");
+    loop {
+        let mut said = feed.recv().await.map_err(|_| lagged())?;
+        // Everything else already said too, up to BATCH_BYTES, for one write.
+        let (mut batch, mut bytes) = (Vec::new(), 0);
+        let last = loop {
+            match said {
+                Said::Lines(from, text) if from != Some(me) => {
+                    bytes += text.len();
+                    batch.push(text);
+                }
+                Said::Farewell(to, text) if to.is_none() || to == Some(me) => {
+                    batch.push(text);
+                    break true;
+                }
+                Said::Lines(..) | Said::Farewell(..) => {} // not for this client
+            }
+            if bytes >= BATCH_BYTES {
+                break false;
+            }
+            said = match feed.try_recv() {
+                Ok(said) => said,
+                Err(TryRecvError::Empty) => break false,
+                Err(_) => return Err(lagged()),
+            };
+        };
+        if !batch.is_empty() {
+            write_batch(to_client, &batch).await?;
+        }
+        if last {
+            return Ok(());
+        }
+    }
+}
+
+/// Sends `batch` to the client in one write, or fails.
+async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io::Result<()> {
+    // TODO (step 3): join the messages into one String (batch.concat()) and
+    // send it with a single write_all(to_client is an AsyncWrite: .await
+    // it). Wrap that write in tokio::time::timeout() with 5 seconds (lab 4's
+    // WRITE_TIMEOUT), and turn a timeout into an error
+    // (io::ErrorKind::TimedOut): a client that stops reading must not hold
+    // its writer forever. Drop the `_` from the names.
+    todo!("step 3: send the client a batch in one write; see docs/en/lab5.md, step 3")
+}
+
+/// Reads the client's lines and relays them to the others, until it says
+/// goodbye, closes, breaks a rule, or the room hangs up on it.
+async fn handle_client(
+    room: Room,
+    from_client: OwnedReadHalf,
+    addr: SocketAddr,
+    hang_up: CancellationToken,
+) {
+    let mut reader = BufReader::with_capacity(READ_BUFFER, from_client);
+    // Lines that arrive together are relayed together: one lock, and one
+    // wake-up of each writer task, for all of them.
+    let mut said = String::new();
+    let farewell = loop {
+        // A line half read when the room hangs up is lost: nobody would
+        // hear it anyway.
+        let heard = tokio::select! {
+            heard = hear(&mut reader) => heard,
+            () = hang_up.cancelled() => Heard::End,
+        };
+        match heard {
+            Heard::Line(text) => said.push_str(&format!("[{addr}] {text}\n")),
+            Heard::Goodbye => break Some("adios"),
+            Heard::TooLong => break Some("error: line too long"),
+            Heard::End => break None,
+        }
+        // No other whole line has arrived: relay before waiting for more.
+        if !reader.buffer().contains(&b'\n') {
+            say(&room, addr, &mut said);
+        }
+    };
+    say(&room, addr, &mut said);
+    leave(&room, addr, farewell);
+}
+
+/// What one line from a client brought.
+enum Heard {
+    Line(String),
+    Goodbye,
+    TooLong,
+    End,
+}
+
+/// Reads one line: at most MAX_LINE bytes, shown lossily if not UTF-8.
+async fn hear(reader: &mut BufReader<OwnedReadHalf>) -> Heard {
+    let mut line = Vec::new();
+    // take() bounds what one line can make us store, newline or not
+    match reader
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .await
+    {
+        Ok(0) | Err(_) => Heard::End, // closed, reset or disconnected: it left
+        Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => Heard::TooLong,
+        Ok(_) => match decode(&line) {
+            text if is_goodbye(&text) => Heard::Goodbye,
+            text => Heard::Line(text),
+        },
+    }
+}
+
+/// Relays what the client said (whole lines) to the others and prints it,
+/// while the client is in the room.
+fn say(room: &Room, addr: SocketAddr, said: &mut String) {
+    if !said.is_empty() {
+        let members = room.lock().unwrap();
+        // Once the operator closed the room, nobody would receive the lines:
+        // they are not said at all, so the transcript shows only delivered ones.
+        if members.clients.contains_key(&addr) {
+            relay(&members, said, Some(addr));
+            // Printed once on the feed (and before anyone can join or leave):
+            // a line the operator sees is one the shutdown will deliver.
+            // (Writing to stdout blocks, briefly: a real server would log
+            // through a task of its own.)
+            print!("{said}");
+        }
+        said.clear();
+    }
+}
+
+/// Puts `lines` (whole lines, each ending in `\n`) on the room's feed, for
+/// every client but `from`. It never waits: the room is locked.
+fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
+    // One copy of the text for every client: each writer clones the Arc.
+    // send() fails only when nobody is in the room: nobody to tell.
+    let _ = members.feed.send(Said::Lines(from, Arc::from(lines)));
+}
+
+/// Takes the client out of the room, says `farewell` to it after what was
+/// already said to it, and tells the others it left.
+fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
+    let mut members = room.lock().unwrap();
+    // Not in the room any more: the server is closing and said adios already.
+    let Some(hang_up) = members.clients.remove(&addr) else {
+        return;
+    };
+    match farewell {
+        // Its writer ends after sending it.
+        Some(farewell) => {
+            let farewell = Said::Farewell(Some(addr), Arc::from(format!("{farewell}\n")));
+            let _ = members.feed.send(farewell);
+        }
+        // Gone, or hung up on: nothing more to send it.
+        None => hang_up.cancel(),
+    }
+    relay(&members, &format!("* {addr} left\n"), Some(addr));
+    println!("* {addr} left");
+}
+
+/// Closes the room: every client gets `adios` after what was already said,
+/// and the server waits for every task to finish.
+async fn close_room(_room: &Room, _tasks: &TaskTracker) {
+    // TODO (step 4): with the room locked, empty the room (clients.clear())
+    // and put a Farewell for everyone (None) saying "adios\n" on the feed: it
+    // goes behind everything said before. Unlock it (end the block), then
+    // tell the tracker that no more tasks will come (close()) and wait() for
+    // all of them. Drop the `_` from the names.
+    todo!("step 4: say adios to everyone and wait for every task; see docs/en/lab5.md, step 4")
+}
+
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+fn decode(line: &[u8]) -> String {
+    let text = String::from_utf8_lossy(line);
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    text.strip_suffix('\r').unwrap_or(text).to_string()
+}
+
+/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
+fn is_goodbye(text: &str) -> bool {
+    let word = text.trim();
+    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
+}
