@@ -246,7 +246,7 @@ fn check_snippet(doc: &str, source: &str, snippet: &[&str]) {
 }
 
 #[test]
-fn every_panic_location_a_doc_quotes_is_a_todo_of_the_starter() {
+fn every_panic_a_doc_quotes_is_where_the_code_panics() {
     for (language, _) in LANGUAGES {
         for name in files_in(&format!("docs/{language}")) {
             let path = format!("docs/{language}/{name}");
@@ -308,7 +308,7 @@ fn check_test_panic(doc: &str, doc_line: usize, (name, file, row): (&str, &str, 
     assert!(
         (start + 1..=end).contains(&row),
         "{doc}:{doc_line}: quotes a panic of {name} at tests/{file}:{row}, but that test's \
-         function spans lines {}..={end}: run it on the untouched starter and quote what it prints",
+         function spans lines {}..={end}: run the test again and quote what it prints",
         start + 1
     );
 }
@@ -411,8 +411,12 @@ fn prose_of(line: &str) -> String {
 /// Why a number is written the Spain way (21.058, 0,98, 10 000), if it is.
 fn spain_number(token: &str) -> Option<String> {
     let groups: Vec<&str> = token.split(['.', ',']).collect();
+    // 0.125 is a decimal number however it is read, not thousands
     let thousands = |sep: char| {
-        token.contains(sep) && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3)
+        token.contains(sep)
+            && !groups[0].starts_with('0')
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3)
     };
     if token.contains('.') && !token.contains(',') && thousands('.') {
         return Some(token.replace('.', ","));
@@ -490,7 +494,7 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
         let words = prose_words(doc);
         for (spain, mexico) in SPAIN_ONLY {
             let phrase: Vec<&str> = spain.split(' ').collect();
-            for window in words.windows(phrase.len()) {
+            for (i, window) in words.windows(phrase.len()).enumerate() {
                 let matches =
                     window
                         .iter()
@@ -500,7 +504,10 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
                             "os" => word == "os",
                             _ => word.to_lowercase() == *expected,
                         });
-                if matches {
+                // "os error 98", an error number, not the pronoun
+                let os_error =
+                    *spain == "os" && words.get(i + 1).is_some_and(|(_, w)| w == "error");
+                if matches && !os_error {
                     problems.push((
                         path,
                         window[0].0,
