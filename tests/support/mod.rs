@@ -12,6 +12,7 @@
 //! - `fake_server`: a listener that stands in for a lab's server, and a port
 //!   that refuses connections;
 //! - `rules`: the rules every binary keeps, checked the same way in every lab;
+//! - `room`: the room suite (labs 4 and 5), written once, run against both;
 //! - `show`: how failure messages quote what came.
 //!
 //! Every wait has a deadline and every failure says what was expected, what
@@ -21,11 +22,12 @@
 //! something, not at these files.
 
 // Each test file uses its own part of this module.
-#![allow(dead_code, unused_imports)]
+#![allow(dead_code, unused_imports, unused_macros)]
 
 mod fake_server;
 mod peer;
 mod program;
+pub mod room;
 mod rules;
 mod running;
 mod server;
@@ -37,6 +39,7 @@ pub use fake_server::FakeServer;
 pub use peer::Peer;
 pub use program::Program;
 pub(crate) use program::lab;
+pub(crate) use room::room_suite;
 pub use rules::{
     expect_client_to_report_a_hang_up, expect_help_and_version, expect_port_in_use_error,
     expect_refused_connection_error,

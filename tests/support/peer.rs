@@ -88,6 +88,12 @@ impl Peer {
         self.send(format!("{line}\n").as_bytes());
     }
 
+    /// Another handle on this connection, to send from a thread of its own
+    /// while this one reads (the same socket, so the same write timeout).
+    pub fn sending_handle(&self) -> TcpStream {
+        self.stream.try_clone().expect("clone a socket handle")
+    }
+
     /// Closes the sending half: the other side reads the end of the stream,
     /// while this side can still receive.
     pub fn shutdown_write(&mut self) {
@@ -149,6 +155,24 @@ impl Peer {
             Ok(line) => line,
             Err(other) => panic!(
                 "expected a line from {} within {}s, got {}{}\n{}",
+                self.other,
+                DEADLINE.as_secs(),
+                other,
+                self.unfinished(),
+                self.report()
+            ),
+        }
+    }
+
+    /// The next line received, or None if the other side closes (or resets)
+    /// the connection first: for a peer the other side may drop.
+    #[track_caller]
+    pub fn read_line_or_end(&mut self) -> Option<String> {
+        match self.next_line() {
+            Ok(line) => Some(line),
+            Err(Received::Closed | Received::Reset(_)) => None,
+            Err(other) => panic!(
+                "expected a line from {} within {}s (or the connection to close), got {}{}\n{}",
                 self.other,
                 DEADLINE.as_secs(),
                 other,

@@ -234,6 +234,26 @@ impl Running {
         }
     }
 
+    /// Every line left on stdout until the program ends it (exits), each
+    /// within the deadline.
+    #[track_caller]
+    pub fn rest_of_stdout(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            match self.next_stdout_line() {
+                Ok(line) => lines.push(line),
+                Err(Missing::End) => return lines,
+                Err(Missing::Nothing) => panic!(
+                    "expected {} to end its output (exit) within {}s, after {} more lines it is still printing or silent\n{}",
+                    self.name,
+                    DEADLINE.as_secs(),
+                    lines.len(),
+                    self.stderr_report()
+                ),
+            }
+        }
+    }
+
     fn next_stdout_line(&mut self) -> Result<String, Missing> {
         match self.stdout.recv_timeout(DEADLINE) {
             Ok(line) if line.ends_with(b"\n") => Ok(String::from_utf8_lossy(&line)

@@ -1,0 +1,119 @@
+//! Lab 5: the same room, event-driven, and thousands of clients.
+//! What is graded: the contract (docs/en/contract.md, docs/es/contract.md), "Common to every binary", "Lab 4" and "Lab 5".
+//! Run: `cargo test --test lab5` (your labs/), or with `--features solutions`.
+//!
+//! lab5_server keeps lab 4's room contract exactly, so it is graded by the
+//! same suite as lab4_server (tests/support/room.rs), plus what only an
+//! event-driven server does cheaply: thousands of clients at once.
+
+mod support;
+
+mod server {
+    use std::collections::HashSet;
+    use std::net::SocketAddr;
+
+    use super::support::{Peer, Server, lab, room_suite};
+
+    room_suite!(lab!("lab5_server"));
+
+    /// Clients connected at once: with a thread or two each, as in lab 4,
+    /// that is thousands of threads; with tasks, a few megabytes.
+    const MANY: usize = 2_000;
+    /// How many connect before the test waits for the server to take them in.
+    const BATCH: usize = 100;
+
+    #[test]
+    fn holds_two_thousand_clients_at_once_and_relays_a_line_to_all_of_them() {
+        // The test holds a socket per client, and so does the server (which
+        // inherits this limit).
+        raise_open_file_limit(MANY + 256);
+        let mut server = Server::start(lab!("lab5_server"));
+        let mut peers: Vec<Peer> = Vec::with_capacity(MANY);
+        // A hundred at a time: connections the server has not accepted yet
+        // wait in a queue the system keeps short (128 on Linux for a
+        // listener made the usual way), and one more would wait a second.
+        while peers.len() < MANY {
+            let newcomers: Vec<Peer> = (0..BATCH).map(|_| server.connect()).collect();
+            expect_all_to_join(&mut server, &newcomers);
+            peers.extend(newcomers);
+        }
+
+        server.type_line("hola a todos");
+        for (i, peer) in peers.iter_mut().enumerate() {
+            // Before it, each client hears of those who joined after it.
+            let line = loop {
+                let line = peer.read_line();
+                if !(line.starts_with("* ") && line.ends_with(" joined")) {
+                    break line;
+                }
+            };
+            assert_eq!(
+                line, "[server] hola a todos",
+                "expected client {i} of {MANY} to receive the operator's line after the join notices"
+            );
+        }
+    }
+
+    /// The transcript says each of `newcomers` is in the room; in which
+    /// order the server takes them in is its own business.
+    #[track_caller]
+    fn expect_all_to_join(server: &mut Server, newcomers: &[Peer]) {
+        let mut waiting: HashSet<SocketAddr> = newcomers.iter().map(Peer::local_addr).collect();
+        while !waiting.is_empty() {
+            let line = server.read_line();
+            let joined = line
+                .strip_prefix("* ")
+                .and_then(|rest| rest.strip_suffix(" joined"))
+                .and_then(|addr| addr.parse().ok());
+            match joined {
+                Some(addr) if waiting.remove(&addr) => {}
+                _ => panic!(
+                    "expected `* IP:PORT joined` on lab5_server's stdout for each client that \
+                     connected ({} still to come), got {line:?}",
+                    waiting.len()
+                ),
+            }
+        }
+    }
+
+    /// Raises this process's soft limit on open files to `needed` if it is
+    /// lower (many systems start at 1,024, macOS at 256), up to the hard
+    /// limit; fails with what to do where the hard limit is lower.
+    #[cfg(unix)]
+    fn raise_open_file_limit(needed: usize) {
+        let needed = needed as libc::rlim_t;
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write `limit`.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+            panic!(
+                "could not read the open-file limit: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+        if limit.rlim_cur >= needed {
+            return;
+        }
+        assert!(
+            limit.rlim_max >= needed,
+            "this test opens {needed} files (sockets) at once, and this system allows at most {}: \
+             raise the limit (`ulimit -n {needed}` in the shell that runs cargo test, or ask \
+             whoever runs the machine) and run it again",
+            limit.rlim_max
+        );
+        limit.rlim_cur = needed;
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+            panic!(
+                "could not raise the open-file limit to {needed}: {}; run `ulimit -n {needed}` \
+                 in the shell that runs cargo test",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+
+    /// Windows has no such limit on sockets.
+    #[cfg(not(unix))]
+    fn raise_open_file_limit(_needed: usize) {}
+}

@@ -1,0 +1,553 @@
+//! The room suite: every behaviour of lab 4's room (docs/en/contract.md,
+//! "Lab 4"), written once and graded against each server that keeps it.
+//! `room_suite!(lab!("lab4_server"))` in tests/lab4.rs and
+//! `room_suite!(lab!("lab5_server"))` in tests/lab5.rs expand one test per
+//! behaviour below.
+//!
+//! Every address in a relayed line is the sender's as the server sees it:
+//! the test's end of that connection, `Peer::local_addr()`.
+//!
+//! The server's stdout is the room's transcript: `* IP:PORT joined` once a
+//! client is in the room, `[IP:PORT] text` once a line is queued for every
+//! other client, `* IP:PORT left` once a client is out. The tests wait for
+//! the transcript to say a client is in the room before they count on it;
+//! the contract leaves free the order in which the server takes clients in.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use super::DEADLINE;
+use super::peer::Peer;
+use super::program::Program;
+use super::rules::{expect_help_and_version, expect_port_in_use_error};
+use super::server::Server;
+use super::show::{quote, set_difference};
+
+/// Expands, where it is called, one `#[test]` per behaviour of the room,
+/// each graded against `$program` (a `lab!("...")`).
+macro_rules! room_suite {
+    ($program:expr) => {
+        $crate::support::room_suite!(@each $program;
+            announces_the_port_it_actually_bound,
+            relays_a_line_to_every_other_client_and_not_to_the_sender,
+            tells_the_others_when_a_client_joins,
+            tells_the_others_when_a_client_leaves,
+            answers_a_clients_adios_closes_it_and_tells_the_others,
+            takes_adios_in_any_case_with_spaces_and_an_accent,
+            sends_the_operators_lines_to_every_client,
+            prints_every_relayed_line_on_its_stdout,
+            prints_joins_lines_and_leaves_on_its_stdout_but_not_the_operators_lines,
+            delivers_every_pending_line_then_adios_when_the_operator_says_adios,
+            delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream,
+            closes_every_connection_and_exits_0_when_the_operator_says_adios,
+            frees_its_port_when_it_exits_after_adios,
+            keeps_serving_when_its_stdin_ends,
+            survives_a_client_that_resets_and_tells_the_others_it_left,
+            relays_bytes_that_are_not_utf8_lossily_and_goes_on,
+            relays_a_long_line_within_the_limit,
+            answers_a_too_long_line_with_an_error_and_closes_only_that_client,
+            does_not_let_a_client_that_never_reads_stall_the_others,
+            relays_every_line_of_fifty_clients_to_every_other_client,
+            reports_a_port_in_use,
+            answers_help_and_version,
+        );
+    };
+    (@each $program:expr; $($behaviour:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $behaviour() {
+                $crate::support::room::$behaviour($program);
+            }
+        )*
+    };
+}
+
+pub(crate) use room_suite;
+
+pub fn announces_the_port_it_actually_bound(program: Program) {
+    // Server::start reads `listening on IP:PORT` and rejects port 0.
+    let server = Server::start(program);
+    assert!(
+        server.addr.ip().is_loopback(),
+        "listening on {}",
+        server.addr
+    );
+}
+
+pub fn relays_a_line_to_every_other_client_and_not_to_the_sender(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea, mut cid] = room(&mut server);
+
+    ana.send_line("hola");
+    bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+    cid.expect_line(&format!("[{}] hola", ana.local_addr()));
+    // Sent after Ana's line was relayed: if Ana got her own line back, it
+    // comes first.
+    bea.send_line("que tal");
+    ana.expect_line(&format!("[{}] que tal", bea.local_addr()));
+    cid.expect_line(&format!("[{}] que tal", bea.local_addr()));
+}
+
+pub fn tells_the_others_when_a_client_joins(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana] = room(&mut server);
+    let bea = server.connect();
+    ana.expect_line(&format!("* {} joined", bea.local_addr()));
+    let mut bea = in_the_room(&mut server, bea);
+    // Bea is told nothing about herself: her first line is Ana's.
+    ana.send_line("bienvenida");
+    bea.expect_line(&format!("[{}] bienvenida", ana.local_addr()));
+}
+
+pub fn tells_the_others_when_a_client_leaves(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea, cid] = room(&mut server);
+    let cid_addr = cid.local_addr();
+    drop(cid);
+    ana.expect_line(&format!("* {cid_addr} left"));
+    bea.expect_line(&format!("* {cid_addr} left"));
+}
+
+pub fn answers_a_clients_adios_closes_it_and_tells_the_others(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send_line("adios");
+    ana.expect_line("adios");
+    ana.expect_closed();
+    // The goodbye itself is not relayed: Bea hears only that Ana left.
+    bea.expect_line(&format!("* {} left", ana.local_addr()));
+}
+
+pub fn takes_adios_in_any_case_with_spaces_and_an_accent(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send(" Adiós \r\n".as_bytes());
+    ana.expect_line("adios");
+    ana.expect_closed();
+    bea.expect_line(&format!("* {} left", ana.local_addr()));
+}
+
+pub fn sends_the_operators_lines_to_every_client(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    server.type_line("bienvenidas");
+    ana.expect_line("[server] bienvenidas");
+    bea.expect_line("[server] bienvenidas");
+}
+
+pub fn prints_every_relayed_line_on_its_stdout(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send_line("hola");
+    bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+    bea.send_line("que tal");
+    ana.expect_line(&format!("[{}] que tal", bea.local_addr()));
+
+    expect_in_transcript(&mut server, &format!("[{}] hola", ana.local_addr()));
+    expect_in_transcript(&mut server, &format!("[{}] que tal", bea.local_addr()));
+}
+
+pub fn prints_joins_lines_and_leaves_on_its_stdout_but_not_the_operators_lines(program: Program) {
+    let mut server = Server::start(program);
+    // room() itself waits for `* IP:PORT joined` on stdout, for each of them.
+    let [mut ana, mut bea] = room(&mut server);
+    server.type_line("bienvenidas");
+    bea.expect_line("[server] bienvenidas");
+    ana.expect_line("[server] bienvenidas");
+    ana.send_line("hola");
+    bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+    let bea_addr = bea.local_addr();
+    drop(bea);
+    ana.expect_line(&format!("* {bea_addr} left"));
+
+    // In the order it happened; the operator's line is not in it.
+    expect_in_transcript(&mut server, &format!("[{}] hola", ana.local_addr()));
+    expect_in_transcript(&mut server, &format!("* {bea_addr} left"));
+}
+
+pub fn delivers_every_pending_line_then_adios_when_the_operator_says_adios(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana] = room(&mut server);
+    // Bea reads nothing until the end: her lines pile up in the server.
+    let bea = server.connect_with_small_buffer();
+    ana.expect_line(&format!("* {} joined", bea.local_addr()));
+    let mut bea = in_the_room(&mut server, bea);
+    let carl = server.connect();
+    ana.expect_line(&format!("* {} joined", carl.local_addr()));
+    let mut carl = in_the_room(&mut server, carl);
+
+    // More than Bea's buffers hold (about 100 KB): the rest waits in the
+    // server. Not so many that a server with a modest bound per client may
+    // drop her for being behind (the contract lets it): 40 lines.
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!("{i:03} {}", "x".repeat(10_000)))
+        .collect();
+    for line in &lines {
+        ana.send_line(line);
+    }
+    // Relayed before the goodbye: Carl, who reads, has received them all.
+    for line in &lines {
+        carl.expect_line(&format!("[{}] {line}", ana.local_addr()));
+    }
+    server.type_line("adios");
+
+    bea.expect_line(&format!("* {} joined", carl.local_addr()));
+    for line in &lines {
+        expect_line_besides(&mut bea, &format!("[{}] {line}", ana.local_addr()), None);
+    }
+    bea.expect_line("adios");
+    bea.expect_closed();
+}
+
+/// Issue 12: lines that reached the server after it closed the room were
+/// printed, though nobody received them.
+pub fn delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream(program: Program) {
+    const TALKERS: usize = 10;
+    const LISTENERS: usize = 3;
+    let mut server = Server::start(program);
+    let mut talkers = join_room(&mut server, TALKERS + LISTENERS);
+    let listeners = talkers.split_off(TALKERS);
+    let addrs: Vec<String> = listeners
+        .iter()
+        .map(|p| p.local_addr().to_string())
+        .collect();
+
+    // Each talker sends lines as fast as it can, until the server closes its
+    // connection (or the test ends), and reads what it is sent on another
+    // thread, so the room has no reason to drop it. What talkers receive is
+    // not checked: a server that closes a connection with lines still
+    // unread on it resets it, and the talker may lose the end.
+    let done = Arc::new(AtomicBool::new(false));
+    let _stop = StopOnDrop(Arc::clone(&done));
+    let mut threads = Vec::new();
+    for (i, mut talker) in talkers.into_iter().enumerate() {
+        let mut to_server = talker.sending_handle();
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            for n in 0.. {
+                let line = format!("{i} dice {n}\n");
+                if done.load(Ordering::Relaxed) || to_server.write_all(line.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        });
+        threads.push(thread::spawn(
+            move || while talker.read_line_or_end().is_some() {},
+        ));
+    }
+    // The listeners only listen: they must hear every line the server prints.
+    let listening: Vec<JoinHandle<(HashSet<String>, bool)>> = listeners
+        .into_iter()
+        .map(|mut peer| thread::spawn(move || heard_until_adios(&mut peer)))
+        .collect();
+
+    // Once the room is busy, the operator closes it, mid-stream.
+    let mut transcript: Vec<String> = (0..200).map(|_| server.read_line()).collect();
+    server.type_line("adios");
+    let heard: Vec<(HashSet<String>, bool)> = listening.into_iter().map(join_or_fail).collect();
+    server.expect_success("once the operator typed adios");
+    transcript.extend(server.rest_of_stdout());
+    threads.into_iter().for_each(join_or_fail);
+
+    // A listener the server dropped (the contract lets it drop one that
+    // falls behind) left the room: it need not have heard what came after.
+    let left: HashSet<&str> = transcript
+        .iter()
+        .filter_map(|line| line.strip_prefix("* ")?.strip_suffix(" left"))
+        .collect();
+    for (addr, (_, told_adios)) in addrs.iter().zip(&heard) {
+        assert!(
+            *told_adios || left.contains(addr.as_str()),
+            "client {addr} was still in the room (the transcript does not say it left), but {} \
+             closed its connection without sending it adios",
+            program.name
+        );
+    }
+    let relayed = transcript.iter().filter(|line| line.starts_with('['));
+    for line in relayed {
+        for (addr, (heard, _)) in addrs.iter().zip(&heard) {
+            assert!(
+                left.contains(addr.as_str()) || heard.contains(line),
+                "{} printed {} on its stdout, but client {addr}, in the room and listening, \
+                 never received it before its adios: a line in the transcript is one the room \
+                 delivers, so a line that arrives once the room is closed is neither relayed \
+                 nor printed",
+                program.name,
+                quote(line.as_bytes())
+            );
+        }
+    }
+}
+
+pub fn closes_every_connection_and_exits_0_when_the_operator_says_adios(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea, mut cid] = room(&mut server);
+    server.type_line("adios");
+    for peer in [&mut ana, &mut bea, &mut cid] {
+        peer.expect_line("adios");
+        peer.expect_closed();
+    }
+    server.expect_success("once the operator typed adios");
+}
+
+pub fn frees_its_port_when_it_exits_after_adios(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send_line("hola");
+    bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+    server.type_line("adios");
+    server.expect_success("once the operator typed adios");
+    if let Err(e) = TcpListener::bind(server.addr) {
+        panic!(
+            "expected port {} to be free once {} exited, binding it failed: {e}",
+            server.addr.port(),
+            program.name
+        );
+    }
+}
+
+pub fn keeps_serving_when_its_stdin_ends(program: Program) {
+    let mut server = Server::start(program);
+    server.close_stdin();
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send_line("sigues ahi?");
+    bea.expect_line(&format!("[{}] sigues ahi?", ana.local_addr()));
+    bea.send_line("si");
+    ana.expect_line(&format!("[{}] si", bea.local_addr()));
+    server.expect_running();
+}
+
+pub fn survives_a_client_that_resets_and_tells_the_others_it_left(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea, mut rude] = room(&mut server);
+    let rude_addr = rude.local_addr();
+    rude.send(b"a line cut in the mid");
+    rude.reset();
+    ana.expect_line(&format!("* {rude_addr} left"));
+    bea.expect_line(&format!("* {rude_addr} left"));
+
+    ana.send_line("seguimos");
+    bea.expect_line(&format!("[{}] seguimos", ana.local_addr()));
+}
+
+pub fn relays_bytes_that_are_not_utf8_lossily_and_goes_on(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send(b"caf\xe9 \xff\xfe hola\n");
+    let line = bea.read_line();
+    let tag = format!("[{}] caf", ana.local_addr());
+    assert!(
+        line.starts_with(&tag) && line.ends_with(" hola") && line.contains('\u{FFFD}'),
+        "expected Bea to receive {tag}\u{FFFD} \u{FFFD}\u{FFFD} hola (invalid bytes shown as U+FFFD), got {line:?}"
+    );
+    ana.send_line("sigo aqui");
+    bea.expect_line(&format!("[{}] sigo aqui", ana.local_addr()));
+}
+
+pub fn relays_a_long_line_within_the_limit(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    let long = "x".repeat(60_000);
+    ana.send_line(&long);
+    bea.expect_line(&format!("[{}] {long}", ana.local_addr()));
+}
+
+pub fn answers_a_too_long_line_with_an_error_and_closes_only_that_client(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea, mut cid] = room(&mut server);
+    ana.send_line(&"x".repeat(70_000));
+    ana.expect_line("error: line too long");
+    ana.expect_closed();
+    // Nothing of the long line is relayed: the others hear only that Ana left.
+    bea.expect_line(&format!("* {} left", ana.local_addr()));
+    cid.expect_line(&format!("* {} left", ana.local_addr()));
+
+    bea.send_line("seguimos");
+    cid.expect_line(&format!("[{}] seguimos", bea.local_addr()));
+}
+
+pub fn does_not_let_a_client_that_never_reads_stall_the_others(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    let idle = server.connect_with_small_buffer();
+    ana.expect_line(&format!("* {} joined", idle.local_addr()));
+    bea.expect_line(&format!("* {} joined", idle.local_addr()));
+    let idle = in_the_room(&mut server, idle);
+    // The server may drop the idle client once its buffers are full: then
+    // Ana and Bea are told it left, which the test lets pass.
+    let idle_left = format!("* {} left", idle.local_addr());
+
+    // Far more than the idle client's buffers hold: a server that writes to
+    // it while holding the room's lock stops relaying here.
+    let big = "y".repeat(20_000);
+    for i in 0..50 {
+        ana.send_line(&format!("{i:02} {big}"));
+    }
+    for i in 0..50 {
+        let expected = format!("[{}] {i:02} {big}", ana.local_addr());
+        expect_line_besides(&mut bea, &expected, Some(&idle_left));
+    }
+    bea.send_line("sigues ahi?");
+    let expected = format!("[{}] sigues ahi?", bea.local_addr());
+    expect_line_besides(&mut ana, &expected, Some(&idle_left));
+    drop(idle);
+}
+
+pub fn relays_every_line_of_fifty_clients_to_every_other_client(program: Program) {
+    let mut server = Server::start(program);
+    let mut peers = join_room(&mut server, 50);
+    for (i, peer) in peers.iter_mut().enumerate() {
+        peer.send_line(&format!("soy {i}"));
+    }
+    let lines: Vec<String> = peers
+        .iter()
+        .enumerate()
+        .map(|(i, peer)| format!("[{}] soy {i}", peer.local_addr()))
+        .collect();
+    for (i, peer) in peers.iter_mut().enumerate() {
+        let expected: BTreeSet<String> = (0..lines.len())
+            .filter(|&j| j != i)
+            .map(|j| lines[j].clone())
+            .collect();
+        // The others' lines may come in any order.
+        let got: BTreeSet<String> = (0..expected.len()).map(|_| peer.read_line()).collect();
+        assert!(
+            got == expected,
+            "expected client {i} of 50 to receive each other client's line once, got {}",
+            set_difference(&expected, &got)
+        );
+    }
+}
+
+pub fn reports_a_port_in_use(program: Program) {
+    expect_port_in_use_error(program);
+}
+
+pub fn answers_help_and_version(program: Program) {
+    expect_help_and_version(program);
+}
+
+// ---------------------------------------------------------------------------
+// Helpers that speak the room's protocol
+
+/// `N` clients in the room, each one connected once the earlier ones are
+/// in it: from then on each of them receives the room's lines.
+#[track_caller]
+pub fn room<const N: usize>(server: &mut Server) -> [Peer; N] {
+    join_room(server, N)
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("join_room returns N peers"))
+}
+
+/// `n` clients in the room, one after another: each newcomer is in once
+/// the transcript says it joined, and each client already in is told so.
+#[track_caller]
+pub fn join_room(server: &mut Server, n: usize) -> Vec<Peer> {
+    let mut peers: Vec<Peer> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let newcomer = in_the_room(server, server.connect());
+        let joined = format!("* {} joined", newcomer.local_addr());
+        for peer in &mut peers {
+            in_time(|| peer.expect_line(&joined));
+        }
+        peers.push(newcomer);
+    }
+    peers
+}
+
+/// `peer`, once the server's transcript says it is in the room.
+#[track_caller]
+pub fn in_the_room(server: &mut Server, peer: Peer) -> Peer {
+    let joined = format!("* {} joined", peer.local_addr());
+    in_time(|| expect_in_transcript(server, &joined));
+    peer
+}
+
+/// Set once a client failed to be in the room within the deadline.
+static NEVER_JOINED: AtomicBool = AtomicBool::new(false);
+
+/// Runs one step of joining the room. A server that never says a client
+/// joined costs one test the deadline; the others fail at once, instead of
+/// each waiting the deadline out, so a broken room is graded in seconds.
+#[track_caller]
+fn in_time(step: impl FnOnce()) {
+    assert!(
+        !NEVER_JOINED.load(Ordering::Relaxed),
+        "not waiting for this client to join: in another test of this file, the server did not \
+         say within {}s that a client joined (see the first failure)",
+        DEADLINE.as_secs()
+    );
+    let started = Instant::now();
+    if let Err(failure) = panic::catch_unwind(AssertUnwindSafe(step)) {
+        if started.elapsed() >= DEADLINE {
+            NEVER_JOINED.store(true, Ordering::Relaxed);
+        }
+        panic::resume_unwind(failure);
+    }
+}
+
+/// The next line of the server's transcript (its stdout) must be `expected`.
+#[track_caller]
+pub fn expect_in_transcript(server: &mut Server, expected: &str) {
+    let line = server.read_line();
+    assert!(
+        line == expected,
+        "expected {} next in {}'s transcript (its stdout), got {}\n{}",
+        quote(expected.as_bytes()),
+        server.name(),
+        quote(line.as_bytes()),
+        server.stderr_report()
+    );
+}
+
+/// The next line `peer` receives, besides `allowed` (which may come or
+/// not), must be `expected`.
+#[track_caller]
+fn expect_line_besides(peer: &mut Peer, expected: &str, allowed: Option<&str>) {
+    let mut line = peer.read_line();
+    if Some(line.as_str()) == allowed {
+        line = peer.read_line();
+    }
+    assert!(
+        line == expected,
+        "expected the line {} from the room, got {}",
+        quote(expected.as_bytes()),
+        quote(line.as_bytes())
+    );
+}
+
+/// Every line `peer` receives until `adios`, and whether `adios` came (the
+/// server may also have dropped it earlier).
+fn heard_until_adios(peer: &mut Peer) -> (HashSet<String>, bool) {
+    let mut heard = HashSet::new();
+    loop {
+        match peer.read_line_or_end() {
+            Some(line) if line == "adios" => return (heard, true),
+            Some(line) => heard.insert(line),
+            None => return (heard, false),
+        };
+    }
+}
+
+/// What a thread of the test returned; if it failed, the test fails with
+/// its message.
+fn join_or_fail<T>(thread: JoinHandle<T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|failure| panic::resume_unwind(failure))
+}
+
+/// Tells the sending threads to stop when the test ends, however it ends.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
