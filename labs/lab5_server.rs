@@ -178,10 +178,12 @@ async fn send_queued(
     // TODO (step 3): loop on outgoing.recv_many(&mut messages, QUEUE_LEN)
     // .await (it waits for one message, takes every other one already
     // waiting, and returns 0 once the room dropped the queue and nothing is
-    // left). Put the bytes of all of them in one Vec<u8> and send it with a
-    // single write_all(), wrapped in tokio::time::timeout() with 5 seconds
-    // (as lab 4's WRITE_TIMEOUT): a client that stops reading must not hold
-    // its writer forever. Return the first error. Drop the `_` from the names.
+    // left). Put all of them in one new buffer (messages.concat() makes a
+    // String; keep no buffer between batches, or 10,000 waiting clients
+    // each hold their biggest one) and send it with a single write_all(),
+    // wrapped in tokio::time::timeout() with 5 seconds (as lab 4's
+    // WRITE_TIMEOUT): a client that stops reading must not hold its writer
+    // forever. Return the first error. Drop the `_` from the names.
     todo!("step 3: send the client its queued lines in batches; see docs/en/lab5.md, step 3")
 }
 
