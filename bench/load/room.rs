@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::net::{connect_problem, resolve};
 use crate::room_client::{Reader, read_room, write_room};
-use crate::stats::{percentile, show_ns};
+use crate::stats::{cpu_time, percentile, show_ns};
 
 #[derive(clap::Args)]
 pub struct RoomArgs {
@@ -184,6 +184,7 @@ pub async fn run(args: RoomArgs) -> anyhow::Result<()> {
     let mut writers: Vec<JoinHandle<OwnedWriteHalf>> = Vec::new();
     let mut go_at = Instant::now();
     let mut ended = None;
+    let cpu_at_go = cpu_time();
     if failure.is_none() {
         go_at = Instant::now();
         for (i, to_server) in outgoing.drain(..senders).enumerate() {
@@ -191,6 +192,12 @@ pub async fn run(args: RoomArgs) -> anyhow::Result<()> {
         }
         ended = Some(wait_for_deliveries(&room, go_at, deadline).await);
     }
+
+    // How busy the tool itself was while the lines flew: well under its
+    // cores means it was waiting for the server, not the other way round.
+    let relay_cpu = cpu_time()
+        .zip(cpu_at_go)
+        .map(|(now, then)| now.saturating_sub(then).as_secs_f64());
 
     // 4. Tear down: every task stops; the sockets close when dropped.
     room.stopping.store(true, Ordering::SeqCst);
@@ -237,6 +244,13 @@ pub async fn run(args: RoomArgs) -> anyhow::Result<()> {
             show_ns(p99 as f64 * 1e3)
         );
         println!("  complete:    {complete} of {readers_count} reading clients got every line");
+        if let (Some(cpu), Some(ended)) = (relay_cpu, ended) {
+            let wall = ended.duration_since(go_at).as_secs_f64();
+            println!(
+                "  load tool:   {cpu:.2} s of CPU while relaying, {:.0}% of one core over {wall:.2} s",
+                cpu * 100.0 / wall
+            );
+        }
         if args.stalled > 0 {
             println!(
                 "  stalled:     the server dropped {} of the {} clients that stopped reading",
@@ -261,9 +275,16 @@ pub async fn run(args: RoomArgs) -> anyhow::Result<()> {
         println!("  ... and {} more problems", problems - 10);
     }
     println!(
-        "result: rate={rate:.0} p50_us={p50} p99_us={p99} clients={} senders={senders} join_s={:.2} notices={notices} delivered={delivered}/{expected} dropped={}/{} problems={} complete={}",
+        "result: rate={rate:.0} p50_us={p50} p99_us={p99} clients={} senders={senders} join_s={:.2} notices={notices}{} delivered={delivered}/{expected} dropped={}/{} problems={} complete={}",
         args.clients,
         joined.as_secs_f64(),
+        match (relay_cpu, ended) {
+            (Some(cpu), Some(ended)) => format!(
+                " relay_s={:.3} tool_relay_cpu={cpu:.3}",
+                ended.duration_since(go_at).as_secs_f64()
+            ),
+            _ => String::new(),
+        },
         room.dropped.load(Ordering::SeqCst),
         args.stalled,
         problems,
