@@ -4,7 +4,7 @@
 //!     every byte it receives until that client closes; then it accepts the
 //!     next one. It teaches `bind`, `listen`, `accept`, `read` and `write`, and
 //!     what "blocking" means. Walkthrough: docs/en/lab1.md
-//! ES: El servidor abre un puerto, atiende a un cliente cada vez y le devuelve
+//! ES: El servidor abre un puerto, atiende a un cliente a la vez y le regresa
 //!     cada byte que recibe hasta que el cliente cierra; luego atiende al
 //!     siguiente. Enseña `bind`, `listen`, `accept`, `read`, `write` y qué
 //!     significa «bloqueante». Guía: docs/es/lab1.md

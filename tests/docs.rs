@@ -7,7 +7,13 @@
 //!   `todo!` points to the walkthrough of its own lab;
 //! - every binary a doc names exists in Cargo.toml;
 //! - every Rust snippet marked `<!-- snippet: solutions/FILE.rs -->` appears
-//!   in that file (a line `// ...` in a snippet stands for lines left out).
+//!   in that file (a line `// ...` in a snippet stands for lines left out);
+//! - every panic location a doc quotes from a starter (`panicked at
+//!   labs/FILE.rs:LINE:COLUMN`) is where that starter's `todo!` stands, and
+//!   every failing test a doc quotes panics inside that test's function;
+//! - the Spanish prose is the Spanish of Mexico: no word only Spain uses, and
+//!   numbers written 21,058 and 0.98, never 21.058 or 0,98 (see
+//!   docs/es/glosario.md).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -237,4 +243,306 @@ fn check_snippet(doc: &str, source: &str, snippet: &[&str]) {
             ),
         }
     }
+}
+
+#[test]
+fn every_panic_a_doc_quotes_is_where_the_code_panics() {
+    for (language, _) in LANGUAGES {
+        for name in files_in(&format!("docs/{language}")) {
+            let path = format!("docs/{language}/{name}");
+            for (number, line) in read(&path).lines().enumerate() {
+                if let Some(test) = quoted_test_panic(line) {
+                    check_test_panic(&path, number + 1, test);
+                }
+                for quoted in line.split("panicked at labs/").skip(1) {
+                    // lab1_client.rs:70:5: -> ("lab1_client.rs", 70, 5)
+                    let mut parts = quoted.splitn(3, ':');
+                    let (Some(file), Some(row), Some(rest)) =
+                        (parts.next(), parts.next(), parts.next())
+                    else {
+                        panic!(
+                            "{path}:{}: no FILE:LINE:COLUMN after `panicked at`",
+                            number + 1
+                        );
+                    };
+                    let row: usize = row.parse().unwrap();
+                    let column = self::number(rest, &path) as usize;
+                    let starter = read(format!("labs/{file}"));
+                    let code = starter.lines().nth(row - 1).unwrap_or("");
+                    assert!(
+                        code.get(column - 1..)
+                            .is_some_and(|c| c.starts_with("todo!")),
+                        "{path}:{}: quotes a panic at labs/{file}:{row}:{column}, but there is no \
+                         todo! there; the starter's todo! lines are:\n{}",
+                        number + 1,
+                        todo_locations(&starter, file)
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `thread 'server::echoes_a_line_back_unchanged' (20762) panicked at
+/// tests/lab1.rs:34:16:` -> ("echoes_a_line_back_unchanged", "lab1.rs", 34)
+fn quoted_test_panic(line: &str) -> Option<(&str, &str, usize)> {
+    let name = line.trim().strip_prefix("thread '")?.split('\'').next()?;
+    let place = line.split("panicked at tests/").nth(1)?;
+    let mut parts = place.split(':');
+    let (file, row) = (parts.next()?, parts.next()?.parse().ok()?);
+    Some((name.rsplit("::").next()?, file, row))
+}
+
+fn check_test_panic(doc: &str, doc_line: usize, (name, file, row): (&str, &str, usize)) {
+    let tests = read(format!("tests/{file}"));
+    let lines: Vec<&str> = tests.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with(&format!("fn {name}(")))
+        .unwrap_or_else(|| {
+            panic!("{doc}:{doc_line}: quotes the test {name}, which tests/{file} does not have")
+        });
+    let end = (start + 1..lines.len())
+        .find(|&i| lines[i].trim_start().starts_with("fn ") || lines[i].trim() == "#[test]")
+        .unwrap_or(lines.len());
+    assert!(
+        (start + 1..=end).contains(&row),
+        "{doc}:{doc_line}: quotes a panic of {name} at tests/{file}:{row}, but that test's \
+         function spans lines {}..={end}: run the test again and quote what it prints",
+        start + 1
+    );
+}
+
+fn todo_locations(starter: &str, file: &str) -> String {
+    starter
+        .lines()
+        .enumerate()
+        .filter_map(|(row, code)| {
+            let column = code.find("todo!")?;
+            Some(format!("    labs/{file}:{}:{}", row + 1, column + 1))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Words and phrases of Spain's Spanish, and what Mexico says instead
+/// (docs/es/glosario.md). Whole words, any case.
+const SPAIN_ONLY: &[(&str, &str)] = &[
+    ("fichero", "archivo"),
+    ("ficheros", "archivos"),
+    ("ordenador", "computadora"),
+    ("ordenadores", "computadoras"),
+    ("portátil", "laptop"),
+    ("portátiles", "laptops"),
+    ("intro", "Enter"),
+    ("línea de órdenes", "línea de comandos"),
+    ("asignatura", "materia"),
+    ("asignaturas", "materias"),
+    ("profesorado", "los profesores"),
+    ("hace suspender", "hace reprobar"),
+    ("hacer suspender", "hacer reprobar"),
+    ("suspenso", "reprobado"),
+    ("cómo de", "qué tan"),
+    ("sale a cuenta", "conviene"),
+    ("salir a cuenta", "convenir"),
+    ("a por", "por"),
+    ("vosotros", "ustedes"),
+    ("vosotras", "ustedes"),
+    ("vuestro", "su"),
+    ("vuestra", "su"),
+    ("vuestros", "sus"),
+    ("vuestras", "sus"),
+    ("os", "les (ustedes)"),
+    ("coger", "tomar"),
+    ("coge", "toma"),
+    ("montículo", "heap"),
+    ("manejador", "handle"),
+    ("manejadores", "handles"),
+    ("reinicio", "reset (RST)"),
+    ("reinicios", "resets (RST)"),
+];
+
+/// The words of a markdown document's prose, each with its line number:
+/// code blocks, inline code, link targets and HTML comments left out.
+fn prose_words(doc: &str) -> Vec<(usize, String)> {
+    let mut words = Vec::new();
+    let mut in_code = false;
+    for (number, line) in doc.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            continue;
+        }
+        for word in prose_of(line).split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() {
+                words.push((number + 1, word.to_string()));
+            }
+        }
+    }
+    words
+}
+
+/// A line without its inline code, link targets, HTML comments and
+/// ~~struck out~~ words (the glossary strikes out the words not to use).
+fn prose_of(line: &str) -> String {
+    let mut prose = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find(['`', '<', ']', '~']) {
+        let (before, from) = rest.split_at(start);
+        prose.push_str(before);
+        // a word in its place, so that "a `read` por" is not read as "a por"
+        prose.push_str(" code ");
+        let end = match from.as_bytes()[0] {
+            b'`' => from[1..].find('`').map(|i| i + 2),
+            b'<' if from.starts_with("<!--") => from.find("-->").map(|i| i + 3),
+            b']' if from.starts_with("](") => from.find(')').map(|i| i + 1),
+            b'~' if from.starts_with("~~") => from[2..].find("~~").map(|i| i + 4),
+            _ => Some(1),
+        };
+        // an unclosed one: the rest of the line is code (or a target)
+        rest = end.map_or("", |end| &from[end..]);
+    }
+    prose.push_str(rest);
+    prose
+}
+
+/// Why a number is written the Spain way (21.058, 0,98, 10 000), if it is.
+fn spain_number(token: &str) -> Option<String> {
+    let groups: Vec<&str> = token.split(['.', ',']).collect();
+    // 0.125 is a decimal number however it is read, not thousands
+    let thousands = |sep: char| {
+        token.contains(sep)
+            && !groups[0].starts_with('0')
+            && groups[0].len() <= 3
+            && groups[1..].iter().all(|g| g.len() == 3)
+    };
+    if token.contains('.') && !token.contains(',') && thousands('.') {
+        return Some(token.replace('.', ","));
+    }
+    if token.contains(',') && !token.contains('.') && !thousands(',') {
+        return Some(token.replace(',', "."));
+    }
+    None
+}
+
+/// Numbers of a line's prose, as `digits[.,]digits...` tokens; and the
+/// Spain-style ones among them, with the Mexican way to write them.
+fn spain_numbers(prose: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let chars: Vec<char> = prose.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() || (i > 0 && (chars[i - 1].is_alphanumeric())) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < chars.len()
+            && (chars[i].is_ascii_digit()
+                || (matches!(chars[i], '.' | ',' | ' ' | '\u{a0}' | '\u{202f}')
+                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
+        {
+            i += 1;
+        }
+        if chars.get(i).is_some_and(|c| c.is_alphanumeric()) {
+            continue; // 2x, 64KiB, 1e6: not a plain number
+        }
+        let token: String = chars[start..i].iter().collect();
+        // 10 000: a space between groups of three
+        for (n, piece) in token.split([' ', '\u{a0}', '\u{202f}']).enumerate() {
+            if n > 0 && piece.len() == 3 && piece.chars().all(|c| c.is_ascii_digit()) {
+                found.push((
+                    token.clone(),
+                    token.replace([' ', '\u{a0}', '\u{202f}'], ","),
+                ));
+                break;
+            }
+        }
+        for piece in token.split([' ', '\u{a0}', '\u{202f}']) {
+            if let Some(mexican) = spain_number(piece) {
+                found.push((piece.to_string(), mexican));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
+    let mut docs: Vec<(String, String)> = files_in("docs/es")
+        .into_iter()
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| (format!("docs/es/{name}"), read(format!("docs/es/{name}"))))
+        .collect();
+    // The Spanish paragraph of the README: its `> **En español.**` quote.
+    let readme = read("README.md");
+    let spanish: String = readme
+        .lines()
+        .map(
+            |line| match line.starts_with("> ") && readme.contains("> **En español.**") {
+                true => line,
+                false => "",
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n");
+    docs.push(("README.md".to_string(), spanish));
+    let mut problems = Vec::new();
+    for (path, doc) in &docs {
+        let words = prose_words(doc);
+        for (spain, mexico) in SPAIN_ONLY {
+            let phrase: Vec<&str> = spain.split(' ').collect();
+            for (i, window) in words.windows(phrase.len()).enumerate() {
+                let matches =
+                    window
+                        .iter()
+                        .zip(&phrase)
+                        .all(|((_, word), expected)| match *expected {
+                            // "os" is a pronoun only in lower case (OS, macOS are not)
+                            "os" => word == "os",
+                            _ => word.to_lowercase() == *expected,
+                        });
+                // "os error 98", an error number, not the pronoun
+                let os_error =
+                    *spain == "os" && words.get(i + 1).is_some_and(|(_, w)| w == "error");
+                if matches && !os_error {
+                    problems.push((
+                        path,
+                        window[0].0,
+                        format!("«{spain}» is Spain's Spanish; in Mexico: «{mexico}»"),
+                    ));
+                }
+            }
+        }
+        let mut in_code = false;
+        for (number, line) in doc.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if in_code {
+                continue;
+            }
+            for (spain, mexico) in spain_numbers(&prose_of(line)) {
+                problems.push((
+                    path,
+                    number + 1,
+                    format!("the number «{spain}» is written as in Spain; in Mexico: «{mexico}»"),
+                ));
+            }
+        }
+    }
+    problems.sort();
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|(path, line, problem)| format!("{path}:{line}: {problem}"))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "the Spanish docs use words or numbers of Spain's Spanish (docs/es/glosario.md says \
+         which words to use):\n{}",
+        problems.join("\n")
+    );
 }
