@@ -51,6 +51,12 @@ pub struct RoomArgs {
 
 /// How often the sync client repeats itself.
 const TICK: Duration = Duration::from_millis(100);
+/// How many clients may be connected but not yet in the room: well under
+/// the listen backlog (128 for std's and tokio's listeners on Linux). Once
+/// the backlog is full, the kernel drops the next SYN and that connect()
+/// waits out a one-second retransmission: a 10,000-client join would then
+/// measure the kernel's timer, not the server.
+const AHEAD: usize = 64;
 
 /// What every client task shares with the run.
 pub struct Room {
@@ -74,6 +80,9 @@ pub struct Room {
     pub synced: AtomicUsize,
     /// `* IP:PORT joined` and `left` notices received, by all clients.
     pub notices: AtomicU64,
+    /// `joined` notices the first client received: the clients the server
+    /// has let in after it.
+    pub joins_seen: AtomicUsize,
     pub delivered: AtomicU64,
     /// Readers done: with every line they should get, or cut off.
     pub finished: AtomicUsize,
@@ -127,6 +136,7 @@ pub async fn run(args: RoomArgs) -> anyhow::Result<()> {
         clock: Instant::now(),
         synced: AtomicUsize::new(0),
         notices: AtomicU64::new(0),
+        joins_seen: AtomicUsize::new(0),
         delivered: AtomicU64::new(0),
         finished: AtomicUsize::new(0),
         complete: AtomicUsize::new(0),
@@ -306,6 +316,14 @@ async fn join(
     let (mut outgoing, mut readers) = (Vec::new(), Vec::new());
     let mut last_progress = Instant::now();
     for i in 0..room.clients {
+        // Let the server catch up (but never wait more than a second for a
+        // room that says nothing when a client joins).
+        let waiting = Instant::now();
+        while i > 1 + room.joins_seen.load(Ordering::Relaxed) + AHEAD
+            && waiting.elapsed() < Duration::from_secs(1)
+        {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let left = deadline.saturating_duration_since(Instant::now());
         let stream = match tokio::time::timeout(left.max(TICK), TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => stream,

@@ -188,6 +188,9 @@ impl Client<'_> {
                 if self.notices - self.notices_counted >= 1024 {
                     self.flush();
                 }
+                if me == 0 && line.ends_with(b" joined") {
+                    room.joins_seen.fetch_add(1, Ordering::Relaxed);
+                }
                 // joined / left notices; one reader counts the stalled who left
                 if me == 0 && line.ends_with(b" left") {
                     let name = String::from_utf8_lossy(&line[2..line.len() - 5]);
