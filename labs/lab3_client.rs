@@ -46,7 +46,9 @@ fn chat(_stream: TcpStream) -> anyhow::Result<()> {
     // TODO (step 4): once connected, the client is the server: write this
     // chat() yourself (a second handle with try_clone(), a thread that sends,
     // this thread receiving), then copy send_lines, say_goodbye,
-    // receive_lines, read_line, is_goodbye, MAX_LINE and the `use` lines from
-    // your lab3_server.rs. Drop the `_` from `_stream` when you use it.
+    // receive_lines, read_line, is_goodbye and MAX_LINE from your
+    // lab3_server.rs. Not its `use` lines: make this file's the three the
+    // walkthrough shows (std::io, std::net with Shutdown and TcpStream, and
+    // std::thread). Drop the `_` from `_stream` when you use it.
     todo!("step 4: chat like the server does; see docs/en/lab3.md, step 4")
 }

@@ -2,17 +2,19 @@
 //! thousands of clients on a few threads.
 //!
 //! EN: Lab 4's room, on tokio. Every client gets two tasks (one reads what it
-//!     says, one writes what the others say) instead of two threads: a task
+//!     says, one writes what the room says) instead of two threads: a task
 //!     is a few hundred bytes that the runtime wakes when its socket is
-//!     ready, so a handful of threads serve thousands of clients. The
-//!     operator's `adios` stops the accept loop through `select!`, with no
-//!     self-connection. Walkthrough: docs/en/lab5.md
+//!     ready, so a handful of threads serve thousands of clients. The room
+//!     keeps one copy of what is said, a feed every writer reads at its own
+//!     pace. The operator's `adios` stops the accept loop through `select!`,
+//!     with no self-connection. Walkthrough: docs/en/lab5.md
 //! ES: La sala del lab 4, sobre tokio. Cada cliente tiene dos tareas (una lee
-//!     lo que dice, otra escribe lo que dicen los demás) en vez de dos hilos:
+//!     lo que dice, otra escribe lo que dice la sala) en vez de dos hilos:
 //!     una tarea ocupa unos cientos de bytes y el runtime la despierta cuando
 //!     su socket está listo, así que unos pocos hilos atienden a miles de
-//!     clientes. El `adios` del operador detiene el bucle de `accept` con
-//!     `select!`, sin conectarse a sí mismo. Guía: docs/es/lab5.md
+//!     clientes. La sala guarda una sola copia de lo que se dice, un canal que
+//!     cada escritor lee a su ritmo. El `adios` del operador detiene el bucle
+//!     de `accept` con `select!`, sin conectarse a sí mismo. Guía: docs/es/lab5.md
 //!
 //! Run it / Ejecútalo:
 //!     terminal 1: cargo run --bin lab5_server
@@ -29,15 +31,23 @@ use clap::Parser;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc::{self, Receiver, Sender, error::TrySendError};
+use tokio::sync::broadcast::{self, error::TryRecvError};
+use tokio::sync::mpsc::Receiver;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 /// The longest line a client may send (64 KiB, as in lab 2).
 const MAX_LINE: usize = 64 * 1024;
-/// How many messages (a line, or lines that came together) a client may
-/// fall behind before the room drops it.
-const QUEUE_LEN: usize = 1024;
+/// How many bytes a client's reader takes from its socket at once: small,
+/// so that 10,000 clients hold little (a longer line takes more reads).
+const READ_BUFFER: usize = 1024;
+/// How many messages (a line, or lines that came together) the room's feed
+/// keeps: a client that falls further behind is dropped. It holds one copy
+/// of each message for all the clients, so it can be long: 10,000 clients
+/// saying a line at once are 10,000 messages, not 100 million deliveries.
+const FEED_LEN: usize = 64 * 1024;
+/// The most bytes one write to a client sends (it sends more as it goes).
+const BATCH_BYTES: usize = 64 * 1024;
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -51,27 +61,26 @@ struct Args {
     port: u16,
 }
 
-/// A client as the room sees it: the queue of messages waiting to be sent
-/// to it, and a way to hang up on it if it falls too far behind.
-struct Client {
-    queue: Sender<Arc<str>>,
-    hang_up: CancellationToken,
+/// What the room says, in order, on its feed.
+#[derive(Clone)]
+enum Said {
+    /// Lines (each ending in `\n`) for every client but `from` (None: the
+    /// server's own, for everyone).
+    Lines(Option<SocketAddr>, Arc<str>),
+    /// Last words (`adios`, or why the connection ends) for client `to`, or
+    /// for everyone when the room closes (None).
+    Farewell(Option<SocketAddr>, Arc<str>),
 }
 
-impl Client {
-    /// Queues a message for this client, never waiting: a client that is
-    /// QUEUE_LEN messages behind is not reading, and is disconnected (its
-    /// reader task then takes it out of the room).
-    fn send(&self, message: Arc<str>) {
-        if let Err(TrySendError::Full(_)) = self.queue.try_send(message) {
-            self.hang_up.cancel();
-        }
-    }
+/// Who is in the room (with a way to hang up on each), and its feed.
+struct Members {
+    clients: HashMap<SocketAddr, CancellationToken>,
+    feed: broadcast::Sender<Said>,
 }
 
-/// Everyone in the room, by address, shared by every task. A std Mutex, not
-/// tokio's: it is only ever held for a few instructions, never across .await.
-type Room = Arc<Mutex<HashMap<SocketAddr, Client>>>;
+/// The room, shared by every task. A std Mutex, not tokio's: it is only
+/// ever held for a few instructions, never across .await.
+type Room = Arc<Mutex<Members>>;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -83,7 +92,11 @@ async fn main() -> anyhow::Result<()> {
     // the tests read this line: keep it
     eprintln!("listening on {}", listener.local_addr()?);
 
-    let room = Room::default();
+    let (feed, _) = broadcast::channel(FEED_LEN);
+    let room = Room::new(Mutex::new(Members {
+        clients: HashMap::new(),
+        feed,
+    }));
     // Every client's tasks, so that closing can wait for all of them.
     let tasks = TaskTracker::new();
     let mut keyboard = operator();
@@ -106,9 +119,9 @@ async fn main() -> anyhow::Result<()> {
 
 /// The operator's keyboard: a channel that brings each line typed on stdin.
 fn operator() -> Receiver<String> {
-    // TODO (step 1): make a channel (mpsc::channel(16)) and start a thread
-    // (std::thread::spawn) that reads stdin line by line, as lab 4's
-    // operator did, and sends each line's text (decode it) with
+    // TODO (step 1): make a channel (tokio::sync::mpsc::channel(16)) and
+    // start a thread (std::thread::spawn) that reads stdin line by line, as
+    // lab 4's operator did, and sends each line's text (decode it) with
     // blocking_send(); stop when stdin ends or sending fails. Return the
     // receiving end. Reading stdin blocks: it must not happen in a task.
     todo!("step 1: read the keyboard on a thread of its own; see docs/en/lab5.md, step 1")
@@ -126,65 +139,104 @@ async fn next_client(
     // Some), or a line from keyboard.recv() (write the branch as
     // `Some(text) = keyboard.recv()`, so that it turns itself off when
     // stdin ends). The goodbye word returns None; any other line goes to
-    // every client as `[server] text` (relay). Drop the `_` from the names.
+    // every client as `[server] text` (relay, with the room locked). Drop
+    // the `_` from the names.
     todo!("step 2: wait for a client or the operator; see docs/en/lab5.md, step 2")
 }
 
 /// Puts a new client in the room and starts its two tasks: one reads what
-/// it says, one writes what the others say.
+/// it says, one writes what the room says.
 fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) {
     // The writer sends whole batches: Nagle's delay would only add latency.
     let _ = stream.set_nodelay(true);
     let (from_client, to_client) = stream.into_split();
-    let (queue, outgoing) = mpsc::channel(QUEUE_LEN);
     let hang_up = CancellationToken::new();
     // lock() fails only if a task panicked while holding it: a bug, not a client
-    let mut clients = room.lock().unwrap();
-    // Spawned while we hold the lock: the client cannot speak before the
-    // room knows it (the tasks start running once the lock is released).
-    tasks.spawn(write_to_client(to_client, outgoing, hang_up.clone()));
+    let mut members = room.lock().unwrap();
+    // Subscribed while we hold the lock: the client hears everything said
+    // from now on, and cannot speak before the room knows it.
+    let feed = members.feed.subscribe();
+    tasks.spawn(write_to_client(to_client, feed, addr, hang_up.clone()));
     tasks.spawn(handle_client(
         Arc::clone(room),
         from_client,
         addr,
         hang_up.clone(),
     ));
-    relay(&clients, &format!("* {addr} joined\n"), None);
-    clients.insert(addr, Client { queue, hang_up });
+    relay(&members, &format!("* {addr} joined\n"), Some(addr));
+    members.clients.insert(addr, hang_up);
     // The transcript on stdout: from this line on, the client hears the room.
     println!("* {addr} joined");
 }
 
-/// Sends the client every message queued for it, until the room drops the
-/// queue or hangs up on it; then closes the connection, which also tells
-/// its reader task to stop.
+/// Sends the client what the room says, until its last words or until the
+/// room hangs up on it; then closes the connection, which also tells its
+/// reader task to stop.
 async fn write_to_client(
     mut to_client: OwnedWriteHalf,
-    mut outgoing: Receiver<Arc<str>>,
+    mut feed: broadcast::Receiver<Said>,
+    me: SocketAddr,
     hang_up: CancellationToken,
 ) {
     tokio::select! {
-        _ = send_queued(&mut to_client, &mut outgoing) => {}
+        _ = send_feed(&mut to_client, &mut feed, me) => {}
         () = hang_up.cancelled() => {}
     }
     let _ = to_client.shutdown().await;
     hang_up.cancel();
 }
 
-async fn send_queued(
-    _to_client: &mut OwnedWriteHalf,
-    _outgoing: &mut Receiver<Arc<str>>,
+async fn send_feed(
+    to_client: &mut OwnedWriteHalf,
+    feed: &mut broadcast::Receiver<Said>,
+    me: SocketAddr,
 ) -> io::Result<()> {
-    // TODO (step 3): loop on outgoing.recv_many(&mut messages, QUEUE_LEN)
-    // .await (it waits for one message, takes every other one already
-    // waiting, and returns 0 once the room dropped the queue and nothing is
-    // left). Put all of them in one new buffer (messages.concat() makes a
-    // String; keep no buffer between batches, or 10,000 waiting clients
-    // each hold their biggest one) and send it with a single write_all(),
-    // wrapped in tokio::time::timeout() with 5 seconds (as lab 4's
-    // WRITE_TIMEOUT): a client that stops reading must not hold its writer
-    // forever. Return the first error. Drop the `_` from the names.
-    todo!("step 3: send the client its queued lines in batches; see docs/en/lab5.md, step 3")
+    // recv() fails if the client fell FEED_LEN messages behind (Lagged):
+    // it is not reading, and the room hangs up on it.
+    let lagged = || io::Error::other("fell too far behind");
+    loop {
+        let mut said = feed.recv().await.map_err(|_| lagged())?;
+        // Everything else already said too, up to BATCH_BYTES, for one write.
+        let (mut batch, mut bytes) = (Vec::new(), 0);
+        let last = loop {
+            match said {
+                Said::Lines(from, text) if from != Some(me) => {
+                    bytes += text.len();
+                    batch.push(text);
+                }
+                Said::Farewell(to, text) if to.is_none() || to == Some(me) => {
+                    batch.push(text);
+                    break true;
+                }
+                Said::Lines(..) | Said::Farewell(..) => {} // not for this client
+            }
+            if bytes >= BATCH_BYTES {
+                break false;
+            }
+            said = match feed.try_recv() {
+                Ok(said) => said,
+                Err(TryRecvError::Empty) => break false,
+                Err(_) => return Err(lagged()),
+            };
+        };
+        if !batch.is_empty() {
+            write_batch(to_client, &batch).await?;
+        }
+        if last {
+            return Ok(());
+        }
+    }
+}
+
+/// Sends `batch` to the client in one write, or fails.
+async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io::Result<()> {
+    // TODO (step 3): join the messages into one String (batch.concat()) and
+    // send it with a single write_all(to_client is an AsyncWrite: .await
+    // it). Wrap that write in tokio::time::timeout() with 5 seconds (lab 4's
+    // WRITE_TIMEOUT), and turn a timeout into an error
+    // (io::ErrorKind::TimedOut): a client that stops reading must not hold
+    // its writer forever. Drop the `_` from the names.
+    todo!("step 3: send the client a batch in one write; see docs/en/lab5.md, step 3")
 }
 
 /// Reads the client's lines and relays them to the others, until it says
@@ -195,7 +247,7 @@ async fn handle_client(
     addr: SocketAddr,
     hang_up: CancellationToken,
 ) {
-    let mut reader = BufReader::new(from_client);
+    let mut reader = BufReader::with_capacity(READ_BUFFER, from_client);
     // Lines that arrive together are relayed together: one lock, and one
     // wake-up of each writer task, for all of them.
     let mut said = String::new();
@@ -251,13 +303,13 @@ async fn hear(reader: &mut BufReader<OwnedReadHalf>) -> Heard {
 /// while the client is in the room.
 fn say(room: &Room, addr: SocketAddr, said: &mut String) {
     if !said.is_empty() {
-        let clients = room.lock().unwrap();
+        let members = room.lock().unwrap();
         // Once the operator closed the room, nobody would receive the lines:
         // they are not said at all, so the transcript shows only delivered ones.
-        if clients.contains_key(&addr) {
-            relay(&clients, said, Some(addr));
-            // Printed once queued (and before anyone can join or leave): a
-            // line the operator sees is one the shutdown will deliver.
+        if members.clients.contains_key(&addr) {
+            relay(&members, said, Some(addr));
+            // Printed once on the feed (and before anyone can join or leave):
+            // a line the operator sees is one the shutdown will deliver.
             // (Writing to stdout blocks, briefly: a real server would log
             // through a task of its own.)
             print!("{said}");
@@ -266,42 +318,43 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
     }
 }
 
-/// Queues `lines` (whole lines, each ending in `\n`) for every client but
-/// `from`. It only queues, never waits: the room is locked.
-fn relay(clients: &HashMap<SocketAddr, Client>, lines: &str, from: Option<SocketAddr>) {
-    // One copy of the text for every queue: cloning an Arc copies a pointer.
-    let lines: Arc<str> = Arc::from(lines);
-    for (addr, client) in clients {
-        if Some(*addr) != from {
-            client.send(Arc::clone(&lines));
-        }
-    }
+/// Puts `lines` (whole lines, each ending in `\n`) on the room's feed, for
+/// every client but `from`. It never waits: the room is locked.
+fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
+    // One copy of the text for every client: each writer clones the Arc.
+    // send() fails only when nobody is in the room: nobody to tell.
+    let _ = members.feed.send(Said::Lines(from, Arc::from(lines)));
 }
 
-/// Takes the client out of the room, says `farewell` to it after what is
-/// already queued for it, and tells the others it left.
+/// Takes the client out of the room, says `farewell` to it after what was
+/// already said to it, and tells the others it left.
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
-    let mut clients = room.lock().unwrap();
+    let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
-    let Some(client) = clients.remove(&addr) else {
+    let Some(hang_up) = members.clients.remove(&addr) else {
         return;
     };
-    if let Some(farewell) = farewell {
-        client.send(Arc::from(format!("{farewell}\n")));
+    match farewell {
+        // Its writer ends after sending it.
+        Some(farewell) => {
+            let farewell = Said::Farewell(Some(addr), Arc::from(format!("{farewell}\n")));
+            let _ = members.feed.send(farewell);
+        }
+        // Gone, or hung up on: nothing more to send it.
+        None => hang_up.cancel(),
     }
-    relay(&clients, &format!("* {addr} left\n"), None);
+    relay(&members, &format!("* {addr} left\n"), Some(addr));
     println!("* {addr} left");
-    // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
 
-/// Closes the room: every client gets `adios` after the lines already
-/// queued for it, and the server waits for every task to finish.
+/// Closes the room: every client gets `adios` after what was already said,
+/// and the server waits for every task to finish.
 async fn close_room(_room: &Room, _tasks: &TaskTracker) {
-    // TODO (step 4): take every client out of the room (drain() the map)
-    // and send each one "adios\n": it goes behind the lines already queued,
-    // and dropping the client then ends its writer. Then tell the tracker
-    // that no more tasks will come (close()) and wait() for all of them.
-    // Drop the `_` from the names.
+    // TODO (step 4): with the room locked, empty the room (clients.clear())
+    // and put a Farewell for everyone (None) saying "adios\n" on the feed: it
+    // goes behind everything said before. Unlock it (end the block), then
+    // tell the tracker that no more tasks will come (close()) and wait() for
+    // all of them. Drop the `_` from the names.
     todo!("step 4: say adios to everyone and wait for every task; see docs/en/lab5.md, step 4")
 }
 

@@ -76,6 +76,23 @@ mod server {
     }
 
     #[test]
+    fn serves_one_client_at_a_time() {
+        let server = Server::start(lab!("lab1_server"));
+        let mut first = server.connect();
+        first.send(b"primero\n");
+        first.expect_bytes(b"primero\n");
+        let mut second = server.connect();
+        second.send(b"segundo\n");
+        // A round trip of the first client's after the second one spoke: a
+        // server that served both at once would have answered the second too.
+        first.send(b"otra vez\n");
+        first.expect_bytes(b"otra vez\n");
+        second.expect_nothing_pending(
+            "the server serves one client at a time: the second waits until the first leaves",
+        );
+    }
+
+    #[test]
     fn serves_a_waiting_client_once_the_first_leaves() {
         let server = Server::start(lab!("lab1_server"));
         let mut first = server.connect();

@@ -163,6 +163,23 @@ mod server {
     }
 
     #[test]
+    fn serves_one_client_at_a_time() {
+        let server = Server::start(lab!("lab2_server"));
+        let mut first = server.connect();
+        first.send_line("primero");
+        first.expect_line("primero");
+        let mut second = server.connect();
+        second.send_line("segundo");
+        // A round trip of the first client's after the second one spoke: a
+        // server that served both at once would have answered the second too.
+        first.send_line("otra vez");
+        first.expect_line("otra vez");
+        second.expect_nothing_pending(
+            "the server serves one client at a time: the second waits until the first says goodbye",
+        );
+    }
+
+    #[test]
     fn serves_a_waiting_client_once_the_first_says_goodbye() {
         let server = Server::start(lab!("lab2_server"));
         let mut first = server.connect();
@@ -210,15 +227,7 @@ mod server {
         let mut client = server.connect();
         let line = "a".repeat(LIMIT);
         client.send_line(&line);
-        let answer = client.read_line();
-        assert!(
-            answer == line,
-            "expected lab2_server to answer a line of exactly {LIMIT} bytes with the same line, \
-         got {} bytes starting {:?}\n{}",
-            answer.len(),
-            &answer[..answer.len().min(40)],
-            server.stderr()
-        );
+        client.expect_line(&line);
         // ...as one line: not in two pieces.
         client.send_line("fin");
         client.expect_line("fin");

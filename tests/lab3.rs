@@ -68,13 +68,13 @@ fn prints_a_received_adios(side: &mut Running, mut peer: Peer) {
 /// Its user types nothing (its stdin stays open): the side must not wait for it.
 fn closes_and_exits_0_after_a_received_adios(side: &mut Running, mut peer: Peer) {
     peer.send_line("adios");
-    peer.expect_closed();
+    expect_closed_after_at_most_a_goodbye(side, &mut peer);
     side.expect_success("once it received adios");
 }
 
 fn understands_a_received_goodbye_in_any_case_ended_by_crlf(side: &mut Running, mut peer: Peer) {
     peer.send(b"  Adi\xc3\xb3S \r\n");
-    peer.expect_closed();
+    expect_closed_after_at_most_a_goodbye(side, &mut peer);
     side.expect_success("once it received the goodbye");
 }
 
@@ -110,6 +110,9 @@ fn says_adios_at_the_end_of_its_stdin(side: &mut Running, mut peer: Peer) {
 fn prints_what_arrives_after_its_goodbye_until_the_peer_closes(side: &mut Running, mut peer: Peer) {
     side.type_line("adios");
     peer.expect_line("adios");
+    // Its half-close has arrived: whatever is sent from now on reaches a side
+    // that has stopped sending, and must still print what it receives.
+    peer.expect_closed();
     peer.send_line("espera, una cosa más");
     side.expect_line("espera, una cosa más");
     peer.shutdown_write();
@@ -161,6 +164,36 @@ fn shows_bytes_that_are_not_utf8_lossily(side: &mut Running, mut peer: Peer) {
     peer.send_line("sigo aqui");
     side.expect_line("caf\u{FFFD} \u{FFFD}");
     side.expect_line("sigo aqui");
+}
+
+/// The limit counts the bytes of the line, not the \n that ends it.
+fn prints_a_line_of_exactly_64_kib(side: &mut Running, mut peer: Peer) {
+    let line = "a".repeat(64 * 1024);
+    peer.send_line(&line);
+    side.expect_line(&line);
+    // ...as one line: not in two pieces.
+    peer.send_line("fin");
+    side.expect_line("fin");
+}
+
+fn answers_a_line_too_long_and_hangs_up(_side: &mut Running, mut peer: Peer) {
+    peer.send(&[b'x'; 70_000]);
+    peer.expect_line("error: line too long");
+    peer.expect_closed();
+}
+
+/// After a received goodbye the side closes the connection; it may answer
+/// the goodbye first (as lab 2's server did), and it sends nothing else.
+#[track_caller]
+fn expect_closed_after_at_most_a_goodbye(side: &Running, peer: &mut Peer) {
+    if let Some(line) = peer.read_line_or_close() {
+        assert!(
+            is_goodbye(&line),
+            "expected {} to close the connection after a received goodbye (or to answer the goodbye word first), it sent {line:?}",
+            side.name()
+        );
+        peer.expect_closed();
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -269,19 +302,18 @@ mod server {
         let (mut server, mut peer) = server_in_a_chat();
         peer.send_line("adios");
         server.expect_success("once its one conversation ended");
-        assert!(
-            std::net::TcpStream::connect(server.addr).is_err(),
-            "lab3_server exited, yet a second client could still connect to {}",
-            server.addr
-        );
+    }
+
+    #[test]
+    fn prints_a_line_of_exactly_64_kib() {
+        let (mut server, peer) = server_in_a_chat();
+        super::prints_a_line_of_exactly_64_kib(&mut server, peer);
     }
 
     #[test]
     fn answers_a_line_too_long_and_hangs_up() {
-        let (_server, mut peer) = server_in_a_chat();
-        peer.send(&[b'x'; 70_000]);
-        peer.expect_line("error: line too long");
-        peer.expect_closed();
+        let (mut server, peer) = server_in_a_chat();
+        super::answers_a_line_too_long_and_hangs_up(&mut server, peer);
     }
 
     #[test]
@@ -383,6 +415,18 @@ mod client {
     fn shows_bytes_that_are_not_utf8_lossily() {
         let (mut client, peer) = client_in_a_chat();
         super::shows_bytes_that_are_not_utf8_lossily(&mut client, peer);
+    }
+
+    #[test]
+    fn prints_a_line_of_exactly_64_kib() {
+        let (mut client, peer) = client_in_a_chat();
+        super::prints_a_line_of_exactly_64_kib(&mut client, peer);
+    }
+
+    #[test]
+    fn answers_a_line_too_long_and_hangs_up() {
+        let (mut client, peer) = client_in_a_chat();
+        super::answers_a_line_too_long_and_hangs_up(&mut client, peer);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! the contract (docs/en/contract.md):
 //!
 //! - `program`: which binary is under test (`lab!`), and starting it;
-//! - `running`: a started program, its stdin, stdout, stderr and exit;
+//! - `running`: a started program: type on its stdin, read its stdout,
+//!   wait for its exit;
+//! - `output`: reading its stdout and stderr in the background;
 //! - `server`: a server under test, on a free port, and connections to it;
 //! - `peer`: one end of a TCP connection, driven by the test;
 //! - `fake_server`: a listener that stands in for a lab's server, and a port
@@ -25,6 +27,7 @@
 #![allow(dead_code, unused_imports, unused_macros)]
 
 mod fake_server;
+mod output;
 mod peer;
 mod program;
 pub mod room;

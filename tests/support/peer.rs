@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::DEADLINE;
-use super::running::Log;
+use super::output::Log;
 use super::show::{mismatch, quote};
 
 /// A pause between two writes, to shape traffic (make a line arrive in
@@ -62,9 +62,16 @@ impl Peer {
     #[track_caller]
     pub fn send(&mut self, bytes: &[u8]) {
         if let Err(e) = self.stream.write_all(bytes) {
+            // A refused write means the other side closed the connection:
+            // that is the news, more than the write.
+            let exited = match &self.other_stderr {
+                Some(log) if log.is_closed() => " (it has exited)",
+                _ => "",
+            };
             panic!(
-                "could not send {} bytes to {}: {e}\n{}",
+                "could not send {} bytes to {}: {e}; {} had closed the connection{exited}\n{}",
                 bytes.len(),
+                self.other,
                 self.other,
                 self.report()
             );
@@ -112,12 +119,39 @@ impl Peer {
     /// Reads exactly `n` bytes, however many reads they take.
     #[track_caller]
     pub fn read_exact(&mut self, n: usize) -> Vec<u8> {
+        self.read_bytes(n, None)
+    }
+
+    /// The next bytes received must be `expected`, exactly.
+    #[track_caller]
+    pub fn expect_bytes(&mut self, expected: &[u8]) {
+        let got = self.read_bytes(expected.len(), Some(expected));
+        if got != expected {
+            panic!(
+                "{} back from {}\n{}",
+                mismatch(
+                    &String::from_utf8_lossy(expected),
+                    &String::from_utf8_lossy(&got)
+                ),
+                self.other,
+                self.report()
+            );
+        }
+    }
+
+    /// `n` bytes, however many reads they take; `expected`, if known, is
+    /// quoted when they do not all come.
+    #[track_caller]
+    fn read_bytes(&mut self, n: usize, expected: Option<&[u8]>) -> Vec<u8> {
         let deadline = Instant::now() + DEADLINE;
         while self.pending.len() < n {
             match self.receive(deadline) {
                 Received::Data => {}
                 other => panic!(
-                    "expected {n} bytes from {} within {}s, got {} bytes ({}) and then {}\n{}",
+                    "expected {n} bytes{} from {} within {}s, got {} bytes ({}) and then {}\n{}",
+                    expected
+                        .map(|e| format!(" {}", quote(e)))
+                        .unwrap_or_default(),
                     self.other,
                     DEADLINE.as_secs(),
                     self.pending.len(),
@@ -130,22 +164,30 @@ impl Peer {
         self.pending.drain(..n).collect()
     }
 
-    /// The next bytes received must be `expected`, exactly.
+    /// Nothing has arrived that the test has not read yet, at this very
+    /// moment (no waiting): for checking that a server still busy with
+    /// another client has not answered this one.
     #[track_caller]
-    pub fn expect_bytes(&mut self, expected: &[u8]) {
-        let got = self.read_exact(expected.len());
-        if got != expected {
-            let first_difference = got.iter().zip(expected).position(|(a, b)| a != b);
-            panic!(
-                "expected {} bytes {} back from {}, got {} (first difference at byte {})\n{}",
-                expected.len(),
-                quote(expected),
-                self.other,
-                quote(&got),
-                first_difference.unwrap_or(0),
-                self.report()
-            );
-        }
+    pub fn expect_nothing_pending(&mut self, why: &str) {
+        self.stream
+            .set_nonblocking(true)
+            .expect("make the socket non-blocking");
+        let mut buf = [0; 4096];
+        let peeked = self.stream.peek(&mut buf);
+        self.stream
+            .set_nonblocking(false)
+            .expect("make the socket blocking again");
+        let early = match peeked {
+            Ok(n) if n > 0 => &buf[..n],
+            _ if !self.pending.is_empty() => &self.pending[..],
+            _ => return,
+        };
+        panic!(
+            "expected nothing yet from {} ({why}), got {}\n{}",
+            self.other,
+            quote(early),
+            self.report()
+        );
     }
 
     /// The next line received, without its `\n` (or `\r\n`).
@@ -197,6 +239,24 @@ impl Peer {
             Err(other) => panic!(
                 "expected the line {} from {} within {}s, got {}{}\n{}",
                 quote(expected.as_bytes()),
+                self.other,
+                DEADLINE.as_secs(),
+                other,
+                self.unfinished(),
+                self.report()
+            ),
+        }
+    }
+
+    /// The next line received, or `None` if the other side closes the
+    /// connection (or resets it) first.
+    #[track_caller]
+    pub fn read_line_or_close(&mut self) -> Option<String> {
+        match self.next_line() {
+            Ok(line) => Some(line),
+            Err(Received::Closed | Received::Reset(_)) if self.pending.is_empty() => None,
+            Err(other) => panic!(
+                "expected a line or the end of the connection from {} within {}s, got {}{}\n{}",
                 self.other,
                 DEADLINE.as_secs(),
                 other,

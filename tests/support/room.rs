@@ -495,15 +495,7 @@ fn in_time(step: impl FnOnce()) {
 /// The next line of the server's transcript (its stdout) must be `expected`.
 #[track_caller]
 pub fn expect_in_transcript(server: &mut Server, expected: &str) {
-    let line = server.read_line();
-    assert!(
-        line == expected,
-        "expected {} next in {}'s transcript (its stdout), got {}\n{}",
-        quote(expected.as_bytes()),
-        server.name(),
-        quote(line.as_bytes()),
-        server.stderr_report()
-    );
+    server.expect_line(expected);
 }
 
 /// The next line `peer` receives, besides `allowed` (which may come or

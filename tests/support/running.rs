@@ -2,101 +2,16 @@
 //! line, quote its stderr in failure messages, wait for it to exit. Every
 //! wait has the deadline; dropping it kills and reaps the process.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, ExitStatus};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
-use std::time::Duration;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 
 use wait_timeout::ChildExt;
 
 use super::DEADLINE;
+use super::output::{Log, read_in_background};
 use super::show::{excerpt, mismatch, quote};
-
-/// Everything a program wrote on one of its pipes, kept for failure messages.
-/// `closed` turns true when the pipe reaches its end (the program exited).
-#[derive(Clone, Default)]
-pub(super) struct Log(Arc<(Mutex<LogState>, Condvar)>);
-
-#[derive(Default)]
-struct LogState {
-    text: String,
-    closed: bool,
-}
-
-impl Log {
-    fn push(&self, line: &[u8]) {
-        let (state, _) = &*self.0;
-        state
-            .lock()
-            .unwrap()
-            .text
-            .push_str(&String::from_utf8_lossy(line));
-    }
-
-    fn close(&self) {
-        let (state, changed) = &*self.0;
-        state.lock().unwrap().closed = true;
-        changed.notify_all();
-    }
-
-    /// The text so far, without waiting for more.
-    fn text(&self) -> String {
-        self.0.0.lock().unwrap().text.clone()
-    }
-
-    /// Whether the pipe has ended: the program exited (or closed it).
-    pub(super) fn is_closed(&self) -> bool {
-        self.0.0.lock().unwrap().closed
-    }
-
-    /// The text so far. When a test is about to fail, the program may just
-    /// have died: give its last words a moment to arrive (waiting for the
-    /// pipe to close, not for the clock).
-    fn settled_text(&self) -> String {
-        let (state, changed) = &*self.0;
-        let guard = state.lock().unwrap();
-        let (guard, _) = changed
-            .wait_timeout_while(guard, Duration::from_millis(500), |s| !s.closed)
-            .unwrap();
-        guard.text.clone()
-    }
-
-    /// `name`'s stderr, quoted for the end of a failure message.
-    pub(super) fn report(&self, name: &str) -> String {
-        let stderr = self.settled_text();
-        match stderr.trim().is_empty() {
-            true => format!("({name} printed nothing on stderr)"),
-            false => format!("{name}'s stderr:\n{}", excerpt(&stderr)),
-        }
-    }
-}
-
-/// Reads a pipe line by line on a thread of its own, so that tests can wait
-/// for a line with a deadline (`recv_timeout`) instead of blocking forever.
-/// The channel disconnects at the end of the pipe.
-fn read_lines_in_background(pipe: impl Read + Send + 'static, log: Log) -> Receiver<Vec<u8>> {
-    let (lines, receiver) = mpsc::channel();
-    thread::spawn(move || {
-        let mut pipe = BufReader::new(pipe);
-        loop {
-            let mut line = Vec::new();
-            match pipe.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    log.push(&line);
-                    if lines.send(line).is_err() {
-                        break;
-                    }
-                }
-            }
-        }
-        log.close();
-    });
-    receiver
-}
 
 /// A program started by a test. Dropping it kills and reaps the process.
 pub struct Running {
@@ -122,11 +37,12 @@ impl Running {
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let stderr_log = Log::default();
+        let (stdout, stderr) = read_in_background(stdout, stderr, stderr_log.clone());
         Running {
             name,
             stdin: child.stdin.take(),
-            stdout: read_lines_in_background(stdout, Log::default()),
-            stderr: read_lines_in_background(stderr, stderr_log.clone()),
+            stdout,
+            stderr,
             stderr_log,
             partial_stdout: Vec::new(),
             child,
@@ -278,7 +194,11 @@ impl Running {
             ),
         };
         match missing {
-            Missing::Nothing => "nothing".to_string(),
+            // The likeliest reason a program says nothing is that it said
+            // it into a buffer: print! without \n, or a BufWriter.
+            Missing::Nothing => {
+                "nothing (if it printed the line, is its stdout flushed?)".to_string()
+            }
             Missing::End => format!("the end of its output{partial}"),
         }
     }

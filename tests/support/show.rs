@@ -31,13 +31,16 @@ pub fn mismatch(expected: &str, got: &str) -> String {
         .zip(got)
         .position(|(a, b)| a != b)
         .unwrap_or(expected.len().min(got.len()));
-    format!(
-        "expected {}, got {}; they differ from byte {at} on: expected {} there, got {}",
-        quote(expected),
-        quote(got),
-        quote(&expected[at..]),
-        quote(&got[at..])
-    )
+    let parted = match at {
+        // the quotes above already show where they part
+        0 => String::new(),
+        _ => format!(
+            "; they differ from byte {at} on: expected {} there, got {}",
+            quote(&expected[at..]),
+            quote(&got[at..])
+        ),
+    };
+    format!("expected {}, got {}{parted}", quote(expected), quote(got))
 }
 
 /// What sets `expected` and `got` differ by: how many items are missing and
