@@ -1,0 +1,59 @@
+//! load: drives a lab server with many connections and measures it.
+//!
+//! EN: `echo` opens N connections (a thread each) that play ping-pong with
+//!     the server and reports round trips per second and latency; `room`
+//!     fills a lab 4 or lab 5 room with N clients (tokio tasks, so that the
+//!     tool is never the slow side, even with 10,000 clients), has them send
+//!     M lines each at once and waits until every client has every line.
+//!     Not a lab: the tool behind bench/run and docs/en/performance.md.
+//! ES: `echo` abre N conexiones (un hilo cada una) que juegan al ping-pong
+//!     con el servidor y mide idas y vueltas por segundo y latencia; `room`
+//!     llena una sala del lab 4 o del lab 5 con N clientes (tareas de tokio,
+//!     para que la herramienta nunca sea la parte lenta, ni con 10,000
+//!     clientes), cada uno envía M líneas de golpe, y espera a que todos
+//!     reciban todas las líneas. Guía: docs/es/performance.md
+//!
+//! Run it / Ejecútalo:
+//!     cargo run --release --bin load -- echo --addr 127.0.0.1:6667 --connections 8
+//!     cargo run --release --bin load -- room --addr 127.0.0.1:6667 --clients 200 --lines 100
+//!
+//! The last line on stdout, `result: key=value ...`, is for scripts.
+//! Every wait has a deadline: a run that cannot finish stops and says why.
+
+mod echo;
+mod net;
+mod room;
+mod room_client;
+mod stats;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Load generator for the lab servers: echo ping-pong or a lab 4/5 room.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(Subcommand)]
+enum Mode {
+    /// N connections, each its own thread, doing ping-pong with the server
+    Echo(echo::EchoArgs),
+    /// N clients in a lab 4/5 room, each sending M lines at once
+    Room(room::RoomArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Args::parse().mode {
+        Mode::Echo(args) => echo::run(args),
+        // One worker thread per core, as a server would run: thousands of
+        // clients are thousands of tasks, not threads.
+        Mode::Room(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("could not start the tokio runtime")?
+            .block_on(room::run(args)),
+    }
+}
