@@ -221,11 +221,11 @@ fn write_class(submissions: &Path) {
     );
     fs::write(
         hangs.join("lab1_client.rs"),
-        "// Starts a copy of itself that keeps stdout open for an hour: a test\n\
-         // that reads this program's output to its end waits for ever.\n\
+        "// Starts a copy of itself that keeps stdout open for ever (parked): a\n\
+         // test that reads this program's output to its end waits for ever.\n\
          fn main() {\n    \
              if std::env::args().any(|a| a == \"--linger\") {\n        \
-                 std::thread::sleep(std::time::Duration::from_secs(3600));\n    \
+                 loop { std::thread::park(); }\n    \
              }\n    \
              let me = std::env::current_exe().unwrap();\n    \
              let _ = std::process::Command::new(me).arg(\"--linger\").spawn();\n\
