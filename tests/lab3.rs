@@ -186,7 +186,7 @@ fn answers_a_line_too_long_and_hangs_up(_side: &mut Running, mut peer: Peer) {
 /// the goodbye first (as lab 2's server did), and it sends nothing else.
 #[track_caller]
 fn expect_closed_after_at_most_a_goodbye(side: &Running, peer: &mut Peer) {
-    if let Some(line) = peer.read_line_or_close() {
+    if let Some(line) = peer.read_line_or_end() {
         assert!(
             is_goodbye(&line),
             "expected {} to close the connection after a received goodbye (or to answer the goodbye word first), it sent {line:?}",

@@ -248,24 +248,6 @@ impl Peer {
         }
     }
 
-    /// The next line received, or `None` if the other side closes the
-    /// connection (or resets it) first.
-    #[track_caller]
-    pub fn read_line_or_close(&mut self) -> Option<String> {
-        match self.next_line() {
-            Ok(line) => Some(line),
-            Err(Received::Closed | Received::Reset(_)) if self.pending.is_empty() => None,
-            Err(other) => panic!(
-                "expected a line or the end of the connection from {} within {}s, got {}{}\n{}",
-                self.other,
-                DEADLINE.as_secs(),
-                other,
-                self.unfinished(),
-                self.report()
-            ),
-        }
-    }
-
     /// The next whole line, or what came instead of it within the deadline.
     fn next_line(&mut self) -> Result<String, Received> {
         let deadline = Instant::now() + DEADLINE;
