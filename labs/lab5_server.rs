@@ -234,9 +234,8 @@ async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io
     // send it with a single write_all(to_client is an AsyncWrite: .await
     // it). Wrap that write in tokio::time::timeout() with 5 seconds: define
     // lab 4's WRITE_TIMEOUT beside the other constants. Turn a timeout into
-    // an error
-    // (io::ErrorKind::TimedOut): a client that stops reading must not hold
-    // its writer forever. Drop the `_` from the names.
+    // an error (io::ErrorKind::TimedOut): a client that stops reading must
+    // not hold its writer forever. Drop the `_` from the names.
     todo!("step 3: send the client a batch in one write; see docs/en/lab5.md, step 3")
 }
 
