@@ -15,6 +15,7 @@
 
 use std::io::{self, BufRead};
 use std::net::TcpStream;
+use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
@@ -31,8 +32,21 @@ struct Args {
     port: u16,
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    // A failure is news for the user, not a bug in the program: say what
+    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The program itself: each `?` hands a failure, with what was being done
+/// (the context), to main.
+fn run(args: Args) -> anyhow::Result<()> {
     let addr = format!("{}:{}", args.host, args.port);
     let mut stream =
         TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;

@@ -17,6 +17,7 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::thread;
 
 use anyhow::Context;
@@ -37,8 +38,21 @@ struct Args {
     port: u16,
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    // A failure is news for the user, not a bug in the program: say what
+    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The program itself: each `?` hands a failure, with what was being done
+/// (the context), to main.
+fn run(args: Args) -> anyhow::Result<()> {
     let addr = format!("{}:{}", args.host, args.port);
     let listener =
         TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;

@@ -15,7 +15,7 @@
 
 use std::io;
 use std::net::TcpStream;
-use std::process;
+use std::process::{self, ExitCode};
 use std::thread;
 
 use anyhow::Context;
@@ -33,8 +33,21 @@ struct Args {
     port: u16,
 }
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    // A failure is news for the user, not a bug in the program: say what
+    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The program itself: each `?` hands a failure, with what was being done
+/// (the context), to main.
+fn run(args: Args) -> anyhow::Result<()> {
     let addr = format!("{}:{}", args.host, args.port);
     let stream =
         TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;

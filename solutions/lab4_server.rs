@@ -18,6 +18,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -71,8 +72,21 @@ impl Client {
 /// Everyone in the room, by address, shared by every thread.
 type Room = Arc<Mutex<HashMap<SocketAddr, Client>>>;
 
-fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> ExitCode {
+    // A failure is news for the user, not a bug in the program: say what
+    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The program itself: each `?` hands a failure, with what was being done
+/// (the context), to main.
+fn run(args: Args) -> anyhow::Result<()> {
     let addr = format!("{}:{}", args.host, args.port);
     let listener =
         TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;

@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufRead};
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -86,8 +87,21 @@ struct Members {
 type Room = Arc<Mutex<Members>>;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+async fn main() -> ExitCode {
+    // A failure is news for the user, not a bug in the program: say what
+    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The program itself: each `?` hands a failure, with what was being done
+/// (the context), to main.
+async fn run(args: Args) -> anyhow::Result<()> {
     let addr = format!("{}:{}", args.host, args.port);
     let listener = TcpListener::bind(&addr)
         .await

@@ -7,12 +7,29 @@ use super::fake_server::{FakeServer, refused_port};
 use super::program::Program;
 
 /// What the contract asks of a failure on stderr: it names the address,
-/// says `error` (in any case), and is not a panic.
+/// says `error` (in any case), and is neither a panic nor a backtrace.
 pub fn an_error_naming(addr: &str) -> impl predicates::Predicate<str> {
     use predicates::prelude::*;
     predicate::str::contains(addr.to_string())
         .and(predicate::str::is_match("(?i)error").expect("a valid pattern"))
         .and(predicate::str::contains("panicked").not())
+        .and(
+            predicate::str::is_match("(?i)backtrace")
+                .expect("a valid pattern")
+                .not(),
+        )
+}
+
+/// A program run for a failure it must report, with the environment a
+/// student debugging a panic would have: backtraces asked for. An ordinary
+/// error must print the same (the contract: no backtrace, whatever the
+/// environment).
+fn failing(program: Program) -> assert_cmd::Command {
+    let mut command = program.command();
+    command
+        .env("RUST_BACKTRACE", "1")
+        .env("RUST_LIB_BACKTRACE", "1");
+    command
 }
 
 /// `--help` shows the two options and `--version` answers, as clap gives them.
@@ -34,13 +51,12 @@ pub fn expect_help_and_version(program: Program) {
 }
 
 /// A server asked to listen on a port already taken fails: non-zero exit,
-/// and an error that names the address, not a panic.
+/// and an error that names the address, not a panic or a backtrace.
 #[track_caller]
 pub fn expect_port_in_use_error(server: Program) {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = taken.local_addr().expect("its address").port().to_string();
-    server
-        .command()
+    failing(server)
         .args(["--port", &port])
         .assert()
         .failure()
@@ -48,13 +64,12 @@ pub fn expect_port_in_use_error(server: Program) {
 }
 
 /// A client pointed at a port where nothing listens fails: non-zero exit,
-/// and an error that names the address, not a panic.
+/// and an error that names the address, not a panic or a backtrace.
 #[track_caller]
 pub fn expect_refused_connection_error(client: Program) {
     let refused = refused_port();
     let port = refused.port();
-    client
-        .command()
+    failing(client)
         .args(["--port", &port])
         .write_stdin("hola\n")
         .assert()
