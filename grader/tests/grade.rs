@@ -1,7 +1,8 @@
 //! The grader's own tests: one generated class, graded once by the `grade`
 //! binary, and one behaviour of the result checked per test.
-//! Run: `cargo test --features solutions --test grade` (it builds and grades
-//! a class: a minute or two, more the first time).
+//! Run: `cargo test -p sockets-lab-grader` (it builds and grades a class: a
+//! minute or two, more the first time). It grades with the kit's reference
+//! solutions/, so it needs them: it is no part of a handout's grading.
 //!
 //! The class: `correct` (the reference solutions in a labs/ folder),
 //! `starter` (a whole kit one level deeper, with the untouched starters in
@@ -14,10 +15,10 @@
 //! holding its output, so lab 1's tests never finish).
 
 #[allow(dead_code)]
-#[path = "../grader/json.rs"]
+#[path = "../src/json.rs"]
 mod json;
 #[allow(dead_code)]
-#[path = "../grader/unzip.rs"]
+#[path = "../src/unzip.rs"]
 mod unzip;
 
 use std::collections::BTreeMap;
@@ -35,7 +36,8 @@ const LAB_LIMIT: &str = "20";
 /// The whole class, cold (nothing built yet) on a loaded 2-core machine.
 const CLASS_DEADLINE: Duration = Duration::from_secs(600);
 
-const KIT: &str = env!("CARGO_MANIFEST_DIR");
+/// The kit: the workspace this package is in (grader/ is one of its members).
+const KIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 struct Graded {
     submissions: PathBuf,

@@ -14,8 +14,8 @@
 //!     reciban todas las líneas. Guía: docs/es/performance.md
 //!
 //! Run it / Ejecútalo:
-//!     cargo run --release --bin load -- echo --addr 127.0.0.1:6667 --connections 8
-//!     cargo run --release --bin load -- room --addr 127.0.0.1:6667 --clients 200 --lines 100
+//!     cargo load echo --addr 127.0.0.1:6667 --connections 8
+//!     cargo load room --addr 127.0.0.1:6667 --clients 200 --lines 100
 //!
 //! The last line on stdout, `result: key=value ...`, is for scripts.
 //! Every wait has a deadline: a run that cannot finish stops and says why.

@@ -1,7 +1,7 @@
 //! `grade`: the kit's grader.
 //!
-//!     cargo run --release --bin grade                  # this checkout's labs/: a table
-//!     cargo run --release --bin grade -- SUBMISSIONS --out OUT    # a class
+//!     cargo grade                  # this checkout's labs/: a table
+//!     cargo grade SUBMISSIONS --out OUT    # a class
 //!
 //! The class form grades each student's `labs/` files (and nothing else of
 //! what they handed in) with the kit's own tests, on a scratch copy of the
@@ -81,10 +81,7 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let kit_dir = args
-        .kit
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let kit_dir = args.kit.clone().unwrap_or_else(kit_of_this_build);
     let kit = Kit::open(&kit_dir)?;
     let scratch = args
         .scratch
@@ -112,6 +109,13 @@ fn main() -> anyhow::Result<()> {
             class(&args, &kit, &scratch, submissions, out, limit)
         }
     }
+}
+
+/// The kit this grader was built in: the workspace its package (grader/)
+/// belongs to.
+fn kit_of_this_build() -> PathBuf {
+    let package = Path::new(env!("CARGO_MANIFEST_DIR"));
+    package.parent().unwrap_or(package).to_path_buf()
 }
 
 /// The progress form: this checkout's labs/, a table, exit status 0.

@@ -11,7 +11,7 @@ use anyhow::{Context, bail};
 /// Where the manifest of given tests lives, relative to the kit.
 pub const GIVEN_FILE: &str = "grader/given.txt";
 /// The command that writes it again from what the starters pass.
-pub const WRITE_GIVEN: &str = "cargo run --release --bin grade -- --write-given";
+pub const WRITE_GIVEN: &str = "cargo grade --write-given";
 
 pub struct Kit {
     pub root: PathBuf,
