@@ -1,10 +1,8 @@
 //! Which binary is under test, the student's or the reference one, and
 //! starting it.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
-use super::DEADLINE;
 use super::running::Running;
 use super::server::Server;
 
@@ -16,7 +14,16 @@ use super::server::Server;
 pub struct Program {
     /// The name students know it by (`lab1_server`), used in messages.
     pub name: &'static str,
-    pub path: &'static Path,
+    /// Where cargo built it (cargo tells every integration test, at compile
+    /// time, in `CARGO_BIN_EXE_<name>`).
+    pub path: &'static str,
+}
+
+/// A program run to its end: how it exited, and what it printed.
+pub struct Finished {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 #[cfg(not(feature = "solutions"))]
@@ -24,7 +31,7 @@ macro_rules! lab {
     ($name:literal) => {
         $crate::support::Program {
             name: $name,
-            path: assert_cmd::cargo::cargo_bin!($name),
+            path: env!(concat!("CARGO_BIN_EXE_", $name)),
         }
     };
 }
@@ -34,7 +41,7 @@ macro_rules! lab {
     ($name:literal) => {
         $crate::support::Program {
             name: $name,
-            path: assert_cmd::cargo::cargo_bin!(concat!($name, "_sol")),
+            path: env!(concat!("CARGO_BIN_EXE_", $name, "_sol")),
         }
     };
 }
@@ -43,11 +50,22 @@ pub(crate) use lab;
 
 impl Program {
     /// For programs that run and exit (`--help`, an error at start-up):
-    /// an `assert_cmd` command with the deadline already set.
-    pub fn command(&self) -> assert_cmd::Command {
-        let mut command = assert_cmd::Command::new(self.path);
-        command.timeout(DEADLINE).env_remove("RUST_BACKTRACE");
-        command
+    /// runs it with `args` and the variables `env`, types `input` on its
+    /// stdin and ends it, and waits (with the deadline) for it to exit.
+    #[track_caller]
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Finished {
+        let mut running = self.start(args, env);
+        if !input.is_empty() {
+            running.type_bytes(input);
+        }
+        running.close_stdin();
+        let status = running.wait_for_exit(&format!("after `{} {}`", self.name, args.join(" ")));
+        let stdout = running.rest_of_stdout().join("\n");
+        Finished {
+            status,
+            stdout,
+            stderr: running.stderr(),
+        }
     }
 
     /// For programs that keep running: spawn with piped stdin, stdout and
@@ -55,10 +73,16 @@ impl Program {
     /// also when the test panics.
     #[track_caller]
     pub fn spawn(&self, args: &[&str]) -> Running {
+        self.start(args, &[])
+    }
+
+    #[track_caller]
+    fn start(&self, args: &[&str], env: &[(&str, &str)]) -> Running {
         let child = Command::new(self.path)
             .args(args)
             // A starter's todo!() message then reads in two lines, not forty.
             .env_remove("RUST_BACKTRACE")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

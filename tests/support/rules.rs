@@ -4,50 +4,66 @@
 use std::net::TcpListener;
 
 use super::fake_server::{FakeServer, refused_port};
-use super::program::Program;
+use super::program::{Finished, Program};
+use super::show::excerpt;
 
-/// What the contract asks of a failure on stderr: it names the address,
-/// says `error` (in any case), and is neither a panic nor a backtrace.
-pub fn an_error_naming(addr: &str) -> impl predicates::Predicate<str> {
-    use predicates::prelude::*;
-    predicate::str::contains(addr.to_string())
-        .and(predicate::str::is_match("(?i)error").expect("a valid pattern"))
-        .and(predicate::str::contains("panicked").not())
-        .and(
-            predicate::str::is_match("(?i)backtrace")
-                .expect("a valid pattern")
-                .not(),
-        )
-}
+/// Backtraces asked for, as a student debugging a panic would have them: an
+/// ordinary error must print the same (the contract: no backtrace, whatever
+/// the environment).
+const BACKTRACES_ON: &[(&str, &str)] = &[("RUST_BACKTRACE", "1"), ("RUST_LIB_BACKTRACE", "1")];
 
-/// A program run for a failure it must report, with the environment a
-/// student debugging a panic would have: backtraces asked for. An ordinary
-/// error must print the same (the contract: no backtrace, whatever the
-/// environment).
-fn failing(program: Program) -> assert_cmd::Command {
-    let mut command = program.command();
-    command
-        .env("RUST_BACKTRACE", "1")
-        .env("RUST_LIB_BACKTRACE", "1");
-    command
+/// What the contract asks of a failure: a non-zero exit, and a message on
+/// stderr that names the address and says `error` (in any case), and is
+/// neither a panic nor a backtrace. `what` says what was run, and why it
+/// should fail, for the failure message.
+#[track_caller]
+fn expect_an_error_naming(finished: &Finished, addr: &str, what: &str) {
+    let stderr = finished.stderr.to_lowercase();
+    let wrong = if finished.status.success() {
+        Some("it exited with status 0")
+    } else if stderr.contains("panicked") {
+        Some("it panicked")
+    } else if stderr.contains("backtrace") {
+        Some("it printed a backtrace")
+    } else if !stderr.contains("error") || !finished.stderr.contains(addr) {
+        Some("its stderr does not say `error` and the address")
+    } else {
+        None
+    };
+    if let Some(wrong) = wrong {
+        panic!(
+            "expected {what} to fail: exit with a non-zero status and an error on stderr naming \
+             {addr}, with no panic or backtrace (RUST_BACKTRACE=1 and RUST_LIB_BACKTRACE=1 were \
+             set); {wrong}; it exited with {}, and its stderr was:\n{}",
+            finished.status,
+            excerpt(&finished.stderr)
+        );
+    }
 }
 
 /// `--help` shows the two options and `--version` answers, as clap gives them.
 #[track_caller]
 pub fn expect_help_and_version(program: Program) {
-    use predicates::prelude::*;
-    program
-        .command()
-        .arg("--help")
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("--host").and(predicate::str::contains("--port")));
-    program
-        .command()
-        .arg("--version")
-        .assert()
-        .success()
-        .stdout(predicate::str::is_empty().not());
+    let help = program.run(&["--help"], &[], b"");
+    assert!(
+        help.status.success() && help.stdout.contains("--host") && help.stdout.contains("--port"),
+        "expected `{} --help` to exit with status 0 and list --host and --port on stdout; it \
+         exited with {}, and printed:\n{}{}",
+        program.name,
+        help.status,
+        excerpt(&help.stdout),
+        excerpt(&help.stderr)
+    );
+    let version = program.run(&["--version"], &[], b"");
+    assert!(
+        version.status.success() && !version.stdout.trim().is_empty(),
+        "expected `{} --version` to exit with status 0 and print its version on stdout; it \
+         exited with {}, and printed:\n{}{}",
+        program.name,
+        version.status,
+        excerpt(&version.stdout),
+        excerpt(&version.stderr)
+    );
 }
 
 /// A server asked to listen on a port already taken fails: non-zero exit,
@@ -56,11 +72,9 @@ pub fn expect_help_and_version(program: Program) {
 pub fn expect_port_in_use_error(server: Program) {
     let taken = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     let port = taken.local_addr().expect("its address").port().to_string();
-    failing(server)
-        .args(["--port", &port])
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    let finished = server.run(&["--port", &port], BACKTRACES_ON, b"");
+    let what = format!("{} --port {port}, a port already taken,", server.name);
+    expect_an_error_naming(&finished, &format!("127.0.0.1:{port}"), &what);
 }
 
 /// A client pointed at a port where nothing listens fails: non-zero exit,
@@ -69,12 +83,9 @@ pub fn expect_port_in_use_error(server: Program) {
 pub fn expect_refused_connection_error(client: Program) {
     let refused = refused_port();
     let port = refused.port();
-    failing(client)
-        .args(["--port", &port])
-        .write_stdin("hola\n")
-        .assert()
-        .failure()
-        .stderr(an_error_naming(&format!("127.0.0.1:{port}")));
+    let finished = client.run(&["--port", &port], BACKTRACES_ON, b"hola\n");
+    let what = format!("{} --port {port}, where nothing listens,", client.name);
+    expect_an_error_naming(&finished, &format!("127.0.0.1:{port}"), &what);
 }
 
 /// A client whose server hangs up while it waits for a reply (after
