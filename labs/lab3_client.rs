@@ -64,5 +64,7 @@ fn chat(_stream: TcpStream) -> anyhow::Result<()> {
     // lab3_server.rs. Not its `use` lines: make this file's the three the
     // walkthrough shows (std::io, std::net with Shutdown and TcpStream, and
     // std::thread). Drop the `_` from `_stream` when you use it.
-    todo!("step 4: chat like the server does; see docs/en/lab3.md, step 4")
+    todo!(
+        "paso 4: conversa como el servidor; mira docs/es/lab3.md, paso 4 / step 4: chat like the server does; see docs/en/lab3.md, step 4"
+    )
 }
