@@ -509,24 +509,77 @@ const SPAIN_ONLY: &[(&str, &str)] = &[
     ("manejadores", "handles"),
     ("reinicio", "reset (RST)"),
     ("reinicios", "resets (RST)"),
+    ("medio cierre", "semicierre"),
+    ("hebra", "hilo"),
+    ("hebras", "hilos"),
+    ("enchufe", "socket"),
+    ("fallo", "falla"),
+    ("fallos", "fallas"),
+    ("pulsa", "presiona"),
+    ("pulsar", "presionar"),
+    ("pulsas", "presionas"),
+    ("añadir", "agregar"),
+    ("añade", "agrega"),
+    ("añades", "agregas"),
+    ("añaden", "agregan"),
+    ("añadimos", "agregamos"),
+    ("añadido", "agregado"),
+    ("añadida", "agregada"),
+    ("añadidos", "agregados"),
+    ("añadidas", "agregadas"),
+    ("añadiendo", "agregando"),
+    ("añádele", "agrégale"),
+    ("añádelo", "agrégalo"),
+    ("trozo", "pedazo"),
+    ("trozos", "pedazos"),
+    ("a tirones", "a jalones"),
+    ("echa un vistazo", "mira, revisa"),
+    ("echar un vistazo", "mirar, revisar"),
+    ("échale un vistazo", "míralo, revísalo"),
 ];
 
-/// The words of a markdown document's prose, each with its line number:
-/// code blocks, inline code, link targets and HTML comments left out.
-fn prose_words(doc: &str) -> Vec<(usize, String)> {
-    let mut words = Vec::new();
+/// Words of `SPAIN_ONLY` that walkthroughs being rewritten by others still
+/// use (issue 19, item 7), tolerated there until they are: the test fails
+/// for a pair listed here that the file no longer has, so that the list is
+/// emptied as they go.
+const SPAIN_ONLY_NOT_YET_FIXED: &[(&str, &str)] = &[
+    ("docs/es/lab4.md", "trozo"),
+    ("docs/es/lab5.md", "añade"),
+    ("docs/es/lab5.md", "añadido"),
+    ("docs/es/lab5.md", "a tirones"),
+];
+
+/// The prose of each line of a markdown document, with its number: code
+/// blocks, inline code (also when it goes on to the next line of its
+/// paragraph), link targets and HTML comments left out.
+fn prose_lines(doc: &str) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
     let mut in_code = false;
+    // the backticks of an inline code span still open from a line before
+    let mut open = None;
     for (number, line) in doc.lines().enumerate() {
         if line.trim_start().starts_with("```") {
             in_code = !in_code;
+            open = None;
             continue;
         }
-        if in_code {
-            continue;
+        if line.trim().is_empty() {
+            open = None;
         }
-        for word in prose_of(line).split(|c: char| !c.is_alphanumeric()) {
+        if !in_code {
+            lines.push((number + 1, prose_of(line, &mut open)));
+        }
+    }
+    lines
+}
+
+/// The words of a markdown document's prose, each with its line number.
+fn prose_words(doc: &str) -> Vec<(usize, String)> {
+    let mut words = Vec::new();
+    for (number, prose) in prose_lines(doc) {
+        for word in prose.split(|c: char| !c.is_alphanumeric()) {
             if !word.is_empty() {
-                words.push((number + 1, word.to_string()));
+                words.push((number, word.to_string()));
             }
         }
     }
@@ -535,26 +588,61 @@ fn prose_words(doc: &str) -> Vec<(usize, String)> {
 
 /// A line without its inline code, link targets, HTML comments and
 /// ~~struck out~~ words (the glossary strikes out the words not to use).
-fn prose_of(line: &str) -> String {
+/// `open` holds the backticks of a code span that the line before left
+/// open, and is left holding those this line leaves open.
+fn prose_of(line: &str, open: &mut Option<usize>) -> String {
+    // a word in place of what is left out, so that "a `read` por" is not
+    // read as "a por"
+    const LEFT_OUT: &str = " code ";
     let mut prose = String::new();
     let mut rest = line;
+    if let Some(run) = *open {
+        let Some(end) = closing_backticks(rest, run) else {
+            return LEFT_OUT.to_string();
+        };
+        prose.push_str(LEFT_OUT);
+        rest = &rest[end..];
+        *open = None;
+    }
     while let Some(start) = rest.find(['`', '<', ']', '~']) {
         let (before, from) = rest.split_at(start);
         prose.push_str(before);
-        // a word in its place, so that "a `read` por" is not read as "a por"
-        prose.push_str(" code ");
+        prose.push_str(LEFT_OUT);
+        if from.starts_with('`') {
+            let run = from.len() - from.trim_start_matches('`').len();
+            let Some(end) = closing_backticks(&from[run..], run) else {
+                *open = Some(run);
+                return prose;
+            };
+            rest = &from[run + end..];
+            continue;
+        }
         let end = match from.as_bytes()[0] {
-            b'`' => from[1..].find('`').map(|i| i + 2),
             b'<' if from.starts_with("<!--") => from.find("-->").map(|i| i + 3),
             b']' if from.starts_with("](") => from.find(')').map(|i| i + 1),
             b'~' if from.starts_with("~~") => from[2..].find("~~").map(|i| i + 4),
             _ => Some(1),
         };
-        // an unclosed one: the rest of the line is code (or a target)
+        // an unclosed one: the rest of the line is a comment (or a target)
         rest = end.map_or("", |end| &from[end..]);
     }
     prose.push_str(rest);
     prose
+}
+
+/// Where the code span that `run` backticks opened ends in `text`: just
+/// after the next run of as many backticks.
+fn closing_backticks(text: &str, run: usize) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = text[at..].find('`') {
+        let start = at + i;
+        let len = text[start..].len() - text[start..].trim_start_matches('`').len();
+        if len == run {
+            return Some(start + len);
+        }
+        at = start + len;
+    }
+    None
 }
 
 /// Why a number is written the Spain way (21.058, 0,98, 10 000), if it is.
@@ -656,31 +744,41 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
                 // "os error 98", an error number, not the pronoun
                 let os_error =
                     *spain == "os" && words.get(i + 1).is_some_and(|(_, w)| w == "error");
-                if matches && !os_error {
+                let tolerated = SPAIN_ONLY_NOT_YET_FIXED.contains(&(path.as_str(), *spain));
+                if matches && !os_error && !tolerated {
                     problems.push((
-                        path,
+                        path.clone(),
                         window[0].0,
                         format!("«{spain}» is Spain's Spanish; in Mexico: «{mexico}»"),
                     ));
                 }
             }
         }
-        let mut in_code = false;
-        for (number, line) in doc.lines().enumerate() {
-            if line.trim_start().starts_with("```") {
-                in_code = !in_code;
-                continue;
-            }
-            if in_code {
-                continue;
-            }
-            for (spain, mexico) in spain_numbers(&prose_of(line)) {
+        for (number, prose) in prose_lines(doc) {
+            for (spain, mexico) in spain_numbers(&prose) {
                 problems.push((
-                    path,
-                    number + 1,
+                    path.clone(),
+                    number,
                     format!("the number «{spain}» is written as in Spain; in Mexico: «{mexico}»"),
                 ));
             }
+        }
+    }
+    for (path, spain) in SPAIN_ONLY_NOT_YET_FIXED {
+        let phrase: Vec<&str> = spain.split(' ').collect();
+        let words = prose_words(&read(path));
+        let still_there = words.windows(phrase.len()).any(|window| {
+            window
+                .iter()
+                .zip(&phrase)
+                .all(|((_, word), expected)| word.to_lowercase() == *expected)
+        });
+        if !still_there {
+            problems.push((
+                path.to_string(),
+                0,
+                format!("no longer says «{spain}»: take it out of SPAIN_ONLY_NOT_YET_FIXED"),
+            ));
         }
     }
     problems.sort();
