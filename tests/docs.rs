@@ -7,8 +7,10 @@
 //!   `todo!` points to that step of its own lab's walkthrough, in Spanish and
 //!   in English;
 //! - every binary a doc names exists in Cargo.toml;
-//! - every Rust snippet marked `<!-- snippet: solutions/FILE.rs -->` appears
-//!   in that file (a line `// ...` in a snippet stands for lines left out);
+//! - every Rust snippet marked `<!-- snippet: labs/FILE.rs -->` appears in
+//!   that starter (a line `// ...` in a snippet stands for lines left out),
+//!   and snippets of solutions appear only where a walkthrough may still
+//!   print the code a student writes;
 //! - every panic location a doc quotes from a starter (`panicked at
 //!   labs/FILE.rs:LINE:COLUMN`) is where that starter's `todo!` stands, every
 //!   `not yet implemented: ...` it quotes is what such a `todo!` prints, and
@@ -271,8 +273,15 @@ fn every_binary_the_docs_name_exists() {
     }
 }
 
+/// Snippets show code a starter gives (`<!-- snippet: labs/FILE.rs -->`),
+/// checked against the starter. The code a student writes appears only as
+/// hints and skeletons, so a snippet of a solution
+/// (`<!-- snippet: solutions/FILE.rs -->`) is allowed only where a
+/// walkthrough may still print it: lab 1 (the first contact, where the last
+/// hint of a step may be its code) and the programs of
+/// `NOT_YET_UNDER_THE_LIMIT`.
 #[test]
-fn every_snippet_from_a_solution_appears_in_it() {
+fn every_snippet_appears_in_the_file_it_names() {
     for (language, _) in LANGUAGES {
         for name in files_in(&format!("docs/{language}")) {
             let path = format!("docs/{language}/{name}");
@@ -286,6 +295,21 @@ fn every_snippet_from_a_solution_appears_in_it() {
                 else {
                     continue;
                 };
+                let program = source
+                    .strip_prefix("labs/")
+                    .or_else(|| source.strip_prefix("solutions/"))
+                    .and_then(|file| file.strip_suffix(".rs"))
+                    .unwrap_or_else(|| {
+                        panic!("{path}: a snippet names {source}, not labs/FILE.rs or solutions/FILE.rs")
+                    });
+                if source.starts_with("solutions/") {
+                    assert!(
+                        program.starts_with("lab1_") || NOT_YET_UNDER_THE_LIMIT.contains(&program),
+                        "{path}: a snippet of {source} prints the code a student writes: show \
+                         code the starter gives (mark it labs/{program}.rs), and the rest as \
+                         hints with blanks"
+                    );
+                }
                 assert_eq!(
                     lines.next().map(str::trim),
                     Some("```rust"),
