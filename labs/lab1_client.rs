@@ -73,7 +73,9 @@ fn run(args: Args) -> anyhow::Result<()> {
 fn send(_stream: &mut TcpStream, _message: &[u8]) -> io::Result<()> {
     // TODO (step 2): hand every byte of the message to the stream; one
     // write() may take only part of it. Drop the `_` from the names you use.
-    todo!("step 2: send the whole message; see docs/en/lab1.md, step 2")
+    todo!(
+        "paso 2: envía el mensaje entero; mira docs/es/lab1.md, paso 2 / step 2: send the whole message; see docs/en/lab1.md, step 2"
+    )
 }
 
 /// Reads exactly `len` bytes: the echo of a message of that length.
@@ -81,5 +83,7 @@ fn receive_echo(_stream: &mut TcpStream, _len: usize) -> io::Result<Vec<u8>> {
     // TODO (step 3): read until `len` bytes have come back, however many
     // reads that takes; if read() returns 0 first, the server hung up:
     // return an error that says so.
-    todo!("step 3: read back the whole echo; see docs/en/lab1.md, step 3")
+    todo!(
+        "paso 3: lee el eco entero; mira docs/es/lab1.md, paso 3 / step 3: read back the whole echo; see docs/en/lab1.md, step 3"
+    )
 }

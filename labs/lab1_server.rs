@@ -83,5 +83,7 @@ fn handle_client(_stream: TcpStream) -> std::io::Result<()> {
     // TODO (step 1): in a loop, read up to 1,024 bytes from the stream into a
     // buffer and write back every byte you read, until read() returns 0 (the
     // client closed its side). Drop the `_` from `_stream` when you use it.
-    todo!("step 1: echo what the client sends; see docs/en/lab1.md, step 1")
+    todo!(
+        "paso 1: devuelve lo que envía el cliente; mira docs/es/lab1.md, paso 1 / step 1: echo what the client sends; see docs/en/lab1.md, step 1"
+    )
 }

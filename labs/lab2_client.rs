@@ -93,7 +93,9 @@ fn read_answer(_reader: &mut impl BufRead) -> io::Result<String> {
     // reads that takes. If the stream ends before a \n, the server hung up:
     // return an error that says so. Else drop the \n (and a \r before it)
     // and turn the bytes into a String, lossily. Drop the `_` from `_reader`.
-    todo!("step 4: read the whole answer; see docs/en/lab2.md, step 4")
+    todo!(
+        "paso 4: lee la respuesta entera; mira docs/es/lab2.md, paso 4 / step 4: read the whole answer; see docs/en/lab2.md, step 4"
+    )
 }
 
 /// Whether a line is the goodbye word: `adios` or `adiós`, whatever the
@@ -101,12 +103,16 @@ fn read_answer(_reader: &mut impl BufRead) -> io::Result<String> {
 fn is_goodbye(_line: &str) -> bool {
     // TODO (step 5): the same rule as the server's (step 3): both ends must
     // agree on when the conversation is over. Drop the `_` from `_line`.
-    todo!("step 5: recognise your own goodbye; see docs/en/lab2.md, step 5")
+    todo!(
+        "paso 5: reconoce tu propia despedida; mira docs/es/lab2.md, paso 5 / step 5: recognise your own goodbye; see docs/en/lab2.md, step 5"
+    )
 }
 
 /// Says `adios` and returns the server's answer to it.
 fn say_goodbye(_reader: &mut impl BufRead, _writer: &mut impl Write) -> io::Result<String> {
     // TODO (step 6): send the line "adios" (with its \n) and return the
     // server's answer to it. Drop the `_` from the names you use.
-    todo!("step 6: say goodbye at the end of input; see docs/en/lab2.md, step 6")
+    todo!(
+        "paso 6: despídete al final de la entrada; mira docs/es/lab2.md, paso 6 / step 6: say goodbye at the end of input; see docs/en/lab2.md, step 6"
+    )
 }

@@ -126,7 +126,9 @@ fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     // (take() comes with `use std::io::Read`). Return None if nothing came
     // (the client closed its side), else the bytes without their \n.
     // Drop the `_` from `_reader` when you use it.
-    todo!("step 1: read a whole line, with a limit; see docs/en/lab2.md, step 1")
+    todo!(
+        "paso 1: lee una línea entera, con un límite; mira docs/es/lab2.md, paso 1 / step 1: read a whole line, with a limit; see docs/en/lab2.md, step 1"
+    )
 }
 
 /// The text of a line: without telnet's `\r`, and readable whatever the
@@ -135,7 +137,9 @@ fn to_text(_line: Vec<u8>) -> String {
     // TODO (step 2): drop a \r at the end of the line, if there is one, and
     // turn the bytes into a String without failing on bytes that are not
     // UTF-8. Drop the `_` from `_line` (and make it `mut` if you need to).
-    todo!("step 2: turn the bytes into text; see docs/en/lab2.md, step 2")
+    todo!(
+        "paso 2: convierte los bytes en texto; mira docs/es/lab2.md, paso 2 / step 2: turn the bytes into text; see docs/en/lab2.md, step 2"
+    )
 }
 
 /// Whether a line is the goodbye word: `adios` or `adiós`, whatever the
@@ -144,5 +148,7 @@ fn is_goodbye(_line: &str) -> bool {
     // TODO (step 3): trim the white space around the line, then compare it
     // with "adios" and with "adiós", ignoring the case of ASCII letters.
     // Drop the `_` from `_line` when you use it.
-    todo!("step 3: recognise the goodbye word; see docs/en/lab2.md, step 3")
+    todo!(
+        "paso 3: reconoce la palabra de despedida; mira docs/es/lab2.md, paso 3 / step 3: recognise the goodbye word; see docs/en/lab2.md, step 3"
+    )
 }

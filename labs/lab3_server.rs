@@ -99,7 +99,9 @@ fn receive_lines(_stream: TcpStream) {
     //   add `Write` to `use std::io`), say so on stderr and return;
     // - any other error (a reset): say so on stderr and return.
     // Drop the `_` from `_stream` when you use it.
-    todo!("step 1: print what arrives until the goodbye; see docs/en/lab3.md, step 1")
+    todo!(
+        "paso 1: muestra lo que llega hasta la despedida; mira docs/es/lab3.md, paso 1 / step 1: print what arrives until the goodbye; see docs/en/lab3.md, step 1"
+    )
 }
 
 /// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
@@ -134,7 +136,9 @@ fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
     // return Ok(()) if it is_goodbye(); otherwise send it plus `\n` with
     // write_all(). Return Ok(()) when stdin ends too. Drop the `_` from
     // `_stream` when you use it.
-    todo!("step 2: send each line typed on stdin; see docs/en/lab3.md, step 2")
+    todo!(
+        "paso 2: envía cada línea escrita en stdin; mira docs/es/lab3.md, paso 2 / step 2: send each line typed on stdin; see docs/en/lab3.md, step 2"
+    )
 }
 
 /// Says `adios` and closes our sending half: the peer reads the end of the
@@ -145,7 +149,9 @@ fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
     // TODO (step 3): send `adios\n`, then shut down the writing half of the
     // stream (shutdown(Shutdown::Write); add `Shutdown` to `use std::net`),
     // not the whole connection. Drop the `_` from `_stream` when you use it.
-    todo!("step 3: say adios and stop sending; see docs/en/lab3.md, step 3")
+    todo!(
+        "paso 3: di adios y deja de enviar; mira docs/es/lab3.md, paso 3 / step 3: say adios and stop sending; see docs/en/lab3.md, step 3"
+    )
 }
 
 /// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces

@@ -79,6 +79,9 @@ fn chat(stream: TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
+// The server's steps 1 to 3, the same here: once connected, both sides of
+// the chat behave alike.
+
 /// Prints every line that arrives, until the goodbye word or the end.
 fn receive_lines(stream: TcpStream) {
     let mut reader = BufReader::new(stream);
@@ -114,30 +117,6 @@ fn receive_lines(stream: TcpStream) {
     }
 }
 
-/// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
-/// stream. Bytes that are not UTF-8 are shown as U+FFFD.
-fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
-    let mut line = Vec::new();
-    // take() keeps a peer that never sends `\n` from filling our memory:
-    // room for MAX_LINE bytes and the `\n`, as in lab 2
-    let n = reader
-        .by_ref()
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    let line = match line.strip_suffix(b"\n") {
-        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
-        None if n > MAX_LINE => {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-        }
-        // the peer closed in the middle of a line: show what came
-        None => &line,
-    };
-    Ok(Some(String::from_utf8_lossy(line).into_owned()))
-}
-
 /// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
 fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
     // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
@@ -161,6 +140,30 @@ fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
 fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
     stream.write_all(b"adios\n")?;
     stream.shutdown(Shutdown::Write)
+}
+
+/// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
+/// stream. Bytes that are not UTF-8 are shown as U+FFFD.
+fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
+    let mut line = Vec::new();
+    // take() keeps a peer that never sends `\n` from filling our memory:
+    // room for MAX_LINE bytes and the `\n`, as in lab 2
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let line = match line.strip_suffix(b"\n") {
+        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
+        None if n > MAX_LINE => {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+        }
+        // the peer closed in the middle of a line: show what came
+        None => &line,
+    };
+    Ok(Some(String::from_utf8_lossy(line).into_owned()))
 }
 
 /// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces

@@ -4,13 +4,19 @@
 //! - both languages have the same sections and the same number of code blocks;
 //! - the steps of a walkthrough (`### Step N` / `### Paso N`) are exactly the
 //!   `TODO (step N)` markers of the lab's starters, and every starter's
-//!   `todo!` points to the walkthrough of its own lab;
+//!   `todo!` points to that step of its own lab's walkthrough, in Spanish and
+//!   in English;
 //! - every binary a doc names exists in Cargo.toml;
-//! - every Rust snippet marked `<!-- snippet: solutions/FILE.rs -->` appears
-//!   in that file (a line `// ...` in a snippet stands for lines left out);
+//! - every Rust snippet marked `<!-- snippet: labs/FILE.rs -->` appears in
+//!   that starter (a line `// ...` in a snippet stands for lines left out),
+//!   and snippets of solutions appear only where a walkthrough may still
+//!   print the code a student writes;
 //! - every panic location a doc quotes from a starter (`panicked at
-//!   labs/FILE.rs:LINE:COLUMN`) is where that starter's `todo!` stands, and
+//!   labs/FILE.rs:LINE:COLUMN`) is where that starter's `todo!` stands, every
+//!   `not yet implemented: ...` it quotes is what such a `todo!` prints, and
 //!   every failing test a doc quotes panics inside that test's function;
+//! - the walkthroughs print at most a quarter of the lines a student writes
+//!   (labs 2 to 5; lab 1 is reported, not limited);
 //! - the Spanish prose is the Spanish of Mexico: no word only Spain uses, and
 //!   numbers written 21,058 and 0.98, never 21.058 or 0,98 (see
 //!   docs/es/glosario.md).
@@ -114,8 +120,58 @@ fn both_languages_have_the_same_sections_and_code_blocks() {
     }
 }
 
+/// Starters whose `todo!` hints still point to the English walkthrough only
+/// (`step 5: ...; see docs/en/lab4.md, step 5`): their labs are being
+/// rewritten. Empty it as they name both; the test fails for a starter
+/// listed here whose hints already do.
+const TODO_HINTS_NOT_YET_IN_SPANISH: &[&str] = &["lab4_client", "lab4_server", "lab5_server"];
+
+/// The message of every `todo!` of a starter, with the line of its `todo!`
+/// (rustfmt may put the message on the next line).
+fn todo_messages(starter: &str) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = starter.lines().collect();
+    let mut messages = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        if !line.trim_start().starts_with("todo!(") {
+            continue;
+        }
+        let rest = lines[row..].join("\n");
+        let message = rest
+            .split_once('"')
+            .and_then(|(_, after)| after.split_once('"'))
+            .map(|(message, _)| message.to_string())
+            .unwrap_or_default();
+        messages.push((row + 1, message));
+    }
+    messages
+}
+
+/// Whether a `todo!` message names its step and the walkthrough of its own
+/// lab in both languages:
+/// `paso 4: ...; mira docs/es/lab2.md, paso 4 / step 4: ...; see docs/en/lab2.md, step 4`.
+/// (The grader reads the step from the last `, step N`.)
+fn points_to_both_walkthroughs(message: &str, lab: u32, step: u32) -> bool {
+    message.starts_with(&format!("paso {step}: "))
+        && message.contains(&format!(
+            "; mira docs/es/lab{lab}.md, paso {step} / step {step}: "
+        ))
+        && message.ends_with(&format!("; see docs/en/lab{lab}.md, step {step}"))
+}
+
+/// The same, in English only: `step 5: ...; see docs/en/lab4.md, step 5`.
+fn points_to_the_english_walkthrough(message: &str, lab: u32, step: u32) -> bool {
+    message.starts_with(&format!("step {step}: "))
+        && message.ends_with(&format!("; see docs/en/lab{lab}.md, step {step}"))
+}
+
 #[test]
 fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
+    for listed in TODO_HINTS_NOT_YET_IN_SPANISH {
+        assert!(
+            Path::new(&format!("labs/{listed}.rs")).exists(),
+            "TODO_HINTS_NOT_YET_IN_SPANISH lists {listed}, which has no starter"
+        );
+    }
     for lab in labs() {
         let mut todos = BTreeSet::new();
         for name in files_in("labs") {
@@ -127,15 +183,40 @@ fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
                 if let Some(rest) = line.split("TODO (step ").nth(1) {
                     todos.insert(number(rest, &name));
                 }
-                if let Some(rest) = line.split("todo!(\"step ").nth(1) {
-                    let step = number(rest, &name);
-                    let pointer = format!("docs/en/lab{lab}.md, step {step}");
-                    assert!(
-                        line.contains(&pointer),
-                        "labs/{name}: `{}` should point to {pointer}",
-                        line.trim()
-                    );
-                }
+            }
+            let program = name.trim_end_matches(".rs");
+            let english_only = TODO_HINTS_NOT_YET_IN_SPANISH.contains(&program);
+            let messages = todo_messages(&starter);
+            for (row, message) in &messages {
+                let place = format!("labs/{name}:{row}");
+                let step = match english_only {
+                    true => message.strip_prefix("step "),
+                    false => message.strip_prefix("paso "),
+                };
+                let step = number(step.unwrap_or(message), &place);
+                assert!(
+                    todos.contains(&step),
+                    "{place}: the todo! names step {step}, which no `TODO (step {step})` marks"
+                );
+                let pointed = match english_only {
+                    true => points_to_the_english_walkthrough(message, lab, step),
+                    false => points_to_both_walkthroughs(message, lab, step),
+                };
+                assert!(
+                    pointed,
+                    "{place}: `todo!(\"{message}\")` should read \
+                     \"paso {step}: ...; mira docs/es/lab{lab}.md, paso {step} / \
+                     step {step}: ...; see docs/en/lab{lab}.md, step {step}\""
+                );
+            }
+            if english_only {
+                assert!(
+                    !messages
+                        .iter()
+                        .all(|(_, message)| message.contains(&format!("docs/es/lab{lab}.md"))),
+                    "the todo! hints of labs/{name} name docs/es/lab{lab}.md now: take \
+                     {program} out of TODO_HINTS_NOT_YET_IN_SPANISH"
+                );
             }
         }
         for (language, word) in LANGUAGES {
@@ -192,8 +273,15 @@ fn every_binary_the_docs_name_exists() {
     }
 }
 
+/// Snippets show code a starter gives (`<!-- snippet: labs/FILE.rs -->`),
+/// checked against the starter. The code a student writes appears only as
+/// hints and skeletons, so a snippet of a solution
+/// (`<!-- snippet: solutions/FILE.rs -->`) is allowed only where a
+/// walkthrough may still print it: lab 1 (the first contact, where the last
+/// hint of a step may be its code) and the programs of
+/// `NOT_YET_UNDER_THE_LIMIT`.
 #[test]
-fn every_snippet_from_a_solution_appears_in_it() {
+fn every_snippet_appears_in_the_file_it_names() {
     for (language, _) in LANGUAGES {
         for name in files_in(&format!("docs/{language}")) {
             let path = format!("docs/{language}/{name}");
@@ -207,6 +295,21 @@ fn every_snippet_from_a_solution_appears_in_it() {
                 else {
                     continue;
                 };
+                let program = source
+                    .strip_prefix("labs/")
+                    .or_else(|| source.strip_prefix("solutions/"))
+                    .and_then(|file| file.strip_suffix(".rs"))
+                    .unwrap_or_else(|| {
+                        panic!("{path}: a snippet names {source}, not labs/FILE.rs or solutions/FILE.rs")
+                    });
+                if source.starts_with("solutions/") {
+                    assert!(
+                        program.starts_with("lab1_") || NOT_YET_UNDER_THE_LIMIT.contains(&program),
+                        "{path}: a snippet of {source} prints the code a student writes: show \
+                         code the starter gives (mark it labs/{program}.rs), and the rest as \
+                         hints with blanks"
+                    );
+                }
                 assert_eq!(
                     lines.next().map(str::trim),
                     Some("```rust"),
@@ -250,7 +353,9 @@ fn every_panic_a_doc_quotes_is_where_the_code_panics() {
     for (language, _) in LANGUAGES {
         for name in files_in(&format!("docs/{language}")) {
             let path = format!("docs/{language}/{name}");
-            for (number, line) in read(&path).lines().enumerate() {
+            let doc = read(&path);
+            check_quoted_todo_messages(&path, &doc);
+            for (number, line) in doc.lines().enumerate() {
                 if let Some(test) = quoted_test_panic(line) {
                     check_test_panic(&path, number + 1, test);
                 }
@@ -279,6 +384,74 @@ fn every_panic_a_doc_quotes_is_where_the_code_panics() {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Every `not yet implemented: ...` a doc quotes is what a starter's
+/// `todo!` prints (of the doc's own lab, for a walkthrough): a whole line of
+/// output in a code block word for word; in a sentence, its pieces between
+/// `...` in order. `step N: ...`, with a letter N, stands for any step.
+fn check_quoted_todo_messages(path: &str, doc: &str) {
+    const PANIC: &str = "not yet implemented: ";
+    let lab = Path::new(path)
+        .file_stem()
+        .and_then(|stem| stem.to_str()?.strip_prefix("lab"))
+        .map(|number| format!("lab{number}_"));
+    let messages: Vec<String> = files_in("labs")
+        .into_iter()
+        .filter(|name| lab.as_ref().is_none_or(|lab| name.starts_with(lab)))
+        .flat_map(|name| todo_messages(&read(format!("labs/{name}"))))
+        .map(|(_, message)| message)
+        .collect();
+    let mut in_code = false;
+    for (number, line) in doc.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        let quotes: Vec<(&str, bool)> = match in_code {
+            true => line
+                .trim()
+                .strip_prefix(PANIC)
+                .map(|quote| (quote, true))
+                .into_iter()
+                .collect(),
+            false => line
+                .split(&format!("`{PANIC}"))
+                .skip(1)
+                .map(|rest| (rest.split('`').next().unwrap_or(rest), false))
+                .collect(),
+        };
+        for (quote, whole) in quotes {
+            if quote.starts_with("step N:") || quote.starts_with("paso N:") {
+                continue;
+            }
+            let found = messages.iter().any(|message| match whole {
+                true => message == quote,
+                false => {
+                    let mut rest = message.as_str();
+                    quote
+                        .split('…')
+                        .flat_map(|piece| piece.split("..."))
+                        .all(|piece| {
+                            let piece = piece.trim();
+                            match rest.find(piece) {
+                                Some(at) => {
+                                    rest = &rest[at + piece.len()..];
+                                    true
+                                }
+                                None => false,
+                            }
+                        })
+                }
+            });
+            assert!(
+                found,
+                "{path}:{}: quotes `{PANIC}{quote}`, which no starter's todo! prints; they print:\n    {}",
+                number + 1,
+                messages.join("\n    ")
+            );
         }
     }
 }
@@ -360,24 +533,77 @@ const SPAIN_ONLY: &[(&str, &str)] = &[
     ("manejadores", "handles"),
     ("reinicio", "reset (RST)"),
     ("reinicios", "resets (RST)"),
+    ("medio cierre", "semicierre"),
+    ("hebra", "hilo"),
+    ("hebras", "hilos"),
+    ("enchufe", "socket"),
+    ("fallo", "falla"),
+    ("fallos", "fallas"),
+    ("pulsa", "presiona"),
+    ("pulsar", "presionar"),
+    ("pulsas", "presionas"),
+    ("añadir", "agregar"),
+    ("añade", "agrega"),
+    ("añades", "agregas"),
+    ("añaden", "agregan"),
+    ("añadimos", "agregamos"),
+    ("añadido", "agregado"),
+    ("añadida", "agregada"),
+    ("añadidos", "agregados"),
+    ("añadidas", "agregadas"),
+    ("añadiendo", "agregando"),
+    ("añádele", "agrégale"),
+    ("añádelo", "agrégalo"),
+    ("trozo", "pedazo"),
+    ("trozos", "pedazos"),
+    ("a tirones", "a jalones"),
+    ("echa un vistazo", "mira, revisa"),
+    ("echar un vistazo", "mirar, revisar"),
+    ("échale un vistazo", "míralo, revísalo"),
 ];
 
-/// The words of a markdown document's prose, each with its line number:
-/// code blocks, inline code, link targets and HTML comments left out.
-fn prose_words(doc: &str) -> Vec<(usize, String)> {
-    let mut words = Vec::new();
+/// Words of `SPAIN_ONLY` that walkthroughs being rewritten by others still
+/// use (issue 19, item 7), tolerated there until they are: the test fails
+/// for a pair listed here that the file no longer has, so that the list is
+/// emptied as they go.
+const SPAIN_ONLY_NOT_YET_FIXED: &[(&str, &str)] = &[
+    ("docs/es/lab4.md", "trozo"),
+    ("docs/es/lab5.md", "añade"),
+    ("docs/es/lab5.md", "añadido"),
+    ("docs/es/lab5.md", "a tirones"),
+];
+
+/// The prose of each line of a markdown document, with its number: code
+/// blocks, inline code (also when it goes on to the next line of its
+/// paragraph), link targets and HTML comments left out.
+fn prose_lines(doc: &str) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
     let mut in_code = false;
+    // the backticks of an inline code span still open from a line before
+    let mut open = None;
     for (number, line) in doc.lines().enumerate() {
         if line.trim_start().starts_with("```") {
             in_code = !in_code;
+            open = None;
             continue;
         }
-        if in_code {
-            continue;
+        if line.trim().is_empty() {
+            open = None;
         }
-        for word in prose_of(line).split(|c: char| !c.is_alphanumeric()) {
+        if !in_code {
+            lines.push((number + 1, prose_of(line, &mut open)));
+        }
+    }
+    lines
+}
+
+/// The words of a markdown document's prose, each with its line number.
+fn prose_words(doc: &str) -> Vec<(usize, String)> {
+    let mut words = Vec::new();
+    for (number, prose) in prose_lines(doc) {
+        for word in prose.split(|c: char| !c.is_alphanumeric()) {
             if !word.is_empty() {
-                words.push((number + 1, word.to_string()));
+                words.push((number, word.to_string()));
             }
         }
     }
@@ -386,26 +612,61 @@ fn prose_words(doc: &str) -> Vec<(usize, String)> {
 
 /// A line without its inline code, link targets, HTML comments and
 /// ~~struck out~~ words (the glossary strikes out the words not to use).
-fn prose_of(line: &str) -> String {
+/// `open` holds the backticks of a code span that the line before left
+/// open, and is left holding those this line leaves open.
+fn prose_of(line: &str, open: &mut Option<usize>) -> String {
+    // a word in place of what is left out, so that "a `read` por" is not
+    // read as "a por"
+    const LEFT_OUT: &str = " code ";
     let mut prose = String::new();
     let mut rest = line;
+    if let Some(run) = *open {
+        let Some(end) = closing_backticks(rest, run) else {
+            return LEFT_OUT.to_string();
+        };
+        prose.push_str(LEFT_OUT);
+        rest = &rest[end..];
+        *open = None;
+    }
     while let Some(start) = rest.find(['`', '<', ']', '~']) {
         let (before, from) = rest.split_at(start);
         prose.push_str(before);
-        // a word in its place, so that "a `read` por" is not read as "a por"
-        prose.push_str(" code ");
+        prose.push_str(LEFT_OUT);
+        if from.starts_with('`') {
+            let run = from.len() - from.trim_start_matches('`').len();
+            let Some(end) = closing_backticks(&from[run..], run) else {
+                *open = Some(run);
+                return prose;
+            };
+            rest = &from[run + end..];
+            continue;
+        }
         let end = match from.as_bytes()[0] {
-            b'`' => from[1..].find('`').map(|i| i + 2),
             b'<' if from.starts_with("<!--") => from.find("-->").map(|i| i + 3),
             b']' if from.starts_with("](") => from.find(')').map(|i| i + 1),
             b'~' if from.starts_with("~~") => from[2..].find("~~").map(|i| i + 4),
             _ => Some(1),
         };
-        // an unclosed one: the rest of the line is code (or a target)
+        // an unclosed one: the rest of the line is a comment (or a target)
         rest = end.map_or("", |end| &from[end..]);
     }
     prose.push_str(rest);
     prose
+}
+
+/// Where the code span that `run` backticks opened ends in `text`: just
+/// after the next run of as many backticks.
+fn closing_backticks(text: &str, run: usize) -> Option<usize> {
+    let mut at = 0;
+    while let Some(i) = text[at..].find('`') {
+        let start = at + i;
+        let len = text[start..].len() - text[start..].trim_start_matches('`').len();
+        if len == run {
+            return Some(start + len);
+        }
+        at = start + len;
+    }
+    None
 }
 
 /// Why a number is written the Spain way (21.058, 0,98, 10 000), if it is.
@@ -507,31 +768,41 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
                 // "os error 98", an error number, not the pronoun
                 let os_error =
                     *spain == "os" && words.get(i + 1).is_some_and(|(_, w)| w == "error");
-                if matches && !os_error {
+                let tolerated = SPAIN_ONLY_NOT_YET_FIXED.contains(&(path.as_str(), *spain));
+                if matches && !os_error && !tolerated {
                     problems.push((
-                        path,
+                        path.clone(),
                         window[0].0,
                         format!("«{spain}» is Spain's Spanish; in Mexico: «{mexico}»"),
                     ));
                 }
             }
         }
-        let mut in_code = false;
-        for (number, line) in doc.lines().enumerate() {
-            if line.trim_start().starts_with("```") {
-                in_code = !in_code;
-                continue;
-            }
-            if in_code {
-                continue;
-            }
-            for (spain, mexico) in spain_numbers(&prose_of(line)) {
+        for (number, prose) in prose_lines(doc) {
+            for (spain, mexico) in spain_numbers(&prose) {
                 problems.push((
-                    path,
-                    number + 1,
+                    path.clone(),
+                    number,
                     format!("the number «{spain}» is written as in Spain; in Mexico: «{mexico}»"),
                 ));
             }
+        }
+    }
+    for (path, spain) in SPAIN_ONLY_NOT_YET_FIXED {
+        let phrase: Vec<&str> = spain.split(' ').collect();
+        let words = prose_words(&read(path));
+        let still_there = words.windows(phrase.len()).any(|window| {
+            window
+                .iter()
+                .zip(&phrase)
+                .all(|((_, word), expected)| word.to_lowercase() == *expected)
+        });
+        if !still_there {
+            problems.push((
+                path.to_string(),
+                0,
+                format!("no longer says «{spain}»: take it out of SPAIN_ONLY_NOT_YET_FIXED"),
+            ));
         }
     }
     problems.sort();
@@ -545,4 +816,213 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
          which words to use):\n{}",
         problems.join("\n")
     );
+}
+
+// ---------------------------------------------------------------------------
+// How much of what a student writes the walkthroughs print
+
+/// The most a walkthrough of labs 2 to 5 may print, in percent, of the lines
+/// a student writes (issue 19): a step teaches with hints and skeletons, it
+/// does not dictate.
+const SHARE_LIMIT: usize = 25;
+
+/// Programs of labs 2 to 5 whose walkthroughs still print more than
+/// `SHARE_LIMIT`: the measurement reports them and lets them be until their
+/// walkthroughs are rewritten. Empty it as they get under the limit; the
+/// test fails for a program listed here that already is.
+const NOT_YET_UNDER_THE_LIMIT: &[&str] = &["lab4_server", "lab5_server"];
+
+/// The lines of a program that count, trimmed: not blank, not comments, not
+/// a line of brackets alone (`}`, `});`), not `use` declarations (naming the
+/// imports is the walkthrough's job, not dictation).
+fn code_lines(source: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut in_use = false;
+    for line in source.lines().map(str::trim) {
+        if in_use || line.starts_with("use ") {
+            in_use = !line.ends_with(';');
+            continue;
+        }
+        let only_brackets = line.chars().all(|c| "{}()[];,".contains(c));
+        if only_brackets || line.starts_with("//") {
+            continue;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// A line as compared between starter and solution: the starter's
+/// `_stream` is the solution's `stream`, and a `mut` added is not a line
+/// written.
+fn as_compared(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        let after_word = out
+            .chars()
+            .last()
+            .is_some_and(|p| p.is_alphanumeric() || p == '_');
+        if !after_word && rest.starts_with("mut ") {
+            rest = &rest["mut ".len()..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        let starts_a_name = rest.starts_with(|n: char| n.is_ascii_lowercase());
+        if !(c == '_' && !after_word && starts_a_name) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What the student writes: the solution's lines that a longest common
+/// subsequence with the starter's leaves out (lines added or changed).
+fn written_lines<'a>(starter: &str, solution: &'a str) -> Vec<&'a str> {
+    let given: Vec<String> = code_lines(starter).into_iter().map(as_compared).collect();
+    let solved = code_lines(solution);
+    let compared: Vec<String> = solved.iter().map(|l| as_compared(l)).collect();
+    let (n, m) = (given.len(), compared.len());
+    // common[i][j]: the longest common subsequence of given[i..], compared[j..]
+    let mut common = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            common[i][j] = match given[i] == compared[j] {
+                true => common[i + 1][j + 1] + 1,
+                false => common[i + 1][j].max(common[i][j + 1]),
+            };
+        }
+    }
+    let (mut i, mut j, mut written) = (0, 0, Vec::new());
+    while j < m {
+        if i < n && given[i] == compared[j] {
+            (i, j) = (i + 1, j + 1);
+        } else if i < n && common[i + 1][j] >= common[i][j + 1] {
+            i += 1;
+        } else {
+            written.push(solved[j]);
+            j += 1;
+        }
+    }
+    written
+}
+
+/// One program's measure: the lines its student writes, and how many of
+/// them each language's walkthrough prints.
+struct Share {
+    program: String,
+    written: Vec<String>,
+    shown: [Vec<String>; 2],
+}
+
+impl Share {
+    fn percent(&self, language: usize) -> usize {
+        (self.shown[language].len() * 100).div_ceil(self.written.len().max(1))
+    }
+}
+
+/// Every program's share. A written line counts as printed when the
+/// walkthrough holds it, trimmed, anywhere: in a code block, a hint or a
+/// sentence's inline code.
+fn shares() -> Vec<Share> {
+    files_in("solutions")
+        .into_iter()
+        .filter_map(|name| {
+            let program = name.strip_suffix(".rs")?.to_string();
+            let lab = program.split('_').next()?.to_string();
+            let starter = read(format!("labs/{name}"));
+            let solution = read(format!("solutions/{name}"));
+            let written: Vec<String> = written_lines(&starter, &solution)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            let shown = LANGUAGES.map(|(language, _)| {
+                let doc = read(format!("docs/{language}/{lab}.md"));
+                written
+                    .iter()
+                    .filter(|line| doc.contains(line.as_str()))
+                    .cloned()
+                    .collect()
+            });
+            Some(Share {
+                program,
+                written,
+                shown,
+            })
+        })
+        .collect()
+}
+
+fn share_table(shares: &[Share]) -> String {
+    let mut table = format!(
+        "{:<13} {:>13} {:>17} {:>17}\n",
+        "program", "lines written", "shown in docs/en", "shown in docs/es"
+    );
+    for share in shares {
+        let cell = |language: usize| {
+            format!(
+                "{} ({}%)",
+                share.shown[language].len(),
+                share.percent(language)
+            )
+        };
+        table += &format!(
+            "{:<13} {:>13} {:>17} {:>17}\n",
+            share.program,
+            share.written.len(),
+            cell(0),
+            cell(1)
+        );
+    }
+    table
+}
+
+/// Prints the table (`cargo test --features solutions --test docs
+/// walkthroughs_print -- --nocapture`), and fails for a program of labs 2 to
+/// 5 over the limit in either language. Lab 1, the first contact, may show
+/// more: it is reported, not limited.
+#[test]
+fn the_walkthroughs_print_at_most_a_quarter_of_what_a_student_writes() {
+    let shares = shares();
+    let table = share_table(&shares);
+    println!("{table}");
+    let mut problems = Vec::new();
+    for listed in NOT_YET_UNDER_THE_LIMIT {
+        if !shares.iter().any(|share| share.program == *listed) {
+            problems.push(format!(
+                "NOT_YET_UNDER_THE_LIMIT lists {listed}, which is not a program"
+            ));
+        }
+    }
+    for share in &shares {
+        if share.program.starts_with("lab1_") {
+            continue;
+        }
+        let over: Vec<&str> = (0..LANGUAGES.len())
+            .filter(|&language| share.percent(language) > SHARE_LIMIT)
+            .map(|language| LANGUAGES[language].0)
+            .collect();
+        let listed = NOT_YET_UNDER_THE_LIMIT.contains(&share.program.as_str());
+        if listed && over.is_empty() {
+            problems.push(format!(
+                "{} is at most {SHARE_LIMIT}% in both languages now: take it out of \
+                 NOT_YET_UNDER_THE_LIMIT",
+                share.program
+            ));
+        }
+        if !listed {
+            for language in over {
+                let index = LANGUAGES.iter().position(|(l, _)| *l == language).unwrap();
+                problems.push(format!(
+                    "docs/{language}/{}.md prints {}% of the lines a student writes for {} \
+                     (at most {SHARE_LIMIT}%): give hints and skeletons instead; printed:\n    {}",
+                    share.program.split('_').next().unwrap(),
+                    share.percent(index),
+                    share.program,
+                    share.shown[index].join("\n    ")
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}\n\n{table}", problems.join("\n"));
 }

@@ -1,0 +1,63 @@
+//! Lab 2, bare: a line server and a conversation that ends with "adios", from
+//! the contract alone.
+//!
+//! EN: This starter gives only the command line, the `listening on` line the
+//!     tests read, and errors reported in one line. The rest is yours to
+//!     design and write: what the program must do is in docs/en/contract.md
+//!     ("Common to every binary" and "Lab 2"), and the tests grade exactly
+//!     that. The walkthrough, docs/en/lab2.md, explains the ideas it needs.
+//! ES: Este esqueleto solo trae la línea de comandos, la línea `listening on`
+//!     que leen los tests y los errores en una sola línea. Lo demás lo diseñas
+//!     y lo escribes tú: lo que el programa debe hacer está en
+//!     docs/es/contract.md («Común a todos los binarios» y «Lab 2»), y los
+//!     tests califican exactamente eso. La guía, docs/es/lab2.md, explica las
+//!     ideas que necesita.
+//!
+//! Run it / Ejecútalo:
+//!     terminal 1: cargo run --bin lab2_server
+//!     terminal 2: cargo run --bin lab2_client
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+
+/// A line server: answers each line, and `adios` to the goodbye word.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on (0.0.0.0 to accept other machines)
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 lets the system pick a free one)
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+}
+
+fn main() -> ExitCode {
+    // A failure is news for the user, not a bug in the program: say what
+    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The program itself: each `?` hands a failure, with what was being done
+/// (the context), to main.
+fn run(args: Args) -> anyhow::Result<()> {
+    let addr = format!("{}:{}", args.host, args.port);
+    let _listener =
+        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
+    // the tests read this line: keep it
+    eprintln!("listening on {}", _listener.local_addr()?);
+    // TODO: everything else the contract asks of lab2_server. Drop the `_` from
+    // `_listener` when you use it.
+    todo!(
+        "sirve como dice el contrato: docs/es/contract.md, «Lab 2» / serve as the contract says: docs/en/contract.md, \"Lab 2\""
+    )
+}
