@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bytes::show;
 use crate::report::{Report, Way};
-use crate::shaping::{Budget, Pace, Shaping};
+use crate::shaping::{Budget, Shaping};
 
 /// How much one read may take. A program's write of more arrives in several
 /// reads, as it would in any program reading with a buffer this size.
@@ -65,7 +65,6 @@ pub async fn forward(
         report, resetting, ..
     } = connection;
     let mut buffer = vec![0; BUFFER];
-    let mut pace = Pace::new(connection.shaping.delay);
     let mut forwarded = 0;
     loop {
         let read = tokio::select! {
@@ -104,14 +103,16 @@ pub async fn forward(
         report.way(way, &format!("read {}: {}", bytes(n), show(read)));
 
         let pieces = connection.shaping.chunks(read).count();
-        for chunk in connection.shaping.chunks(read) {
+        for (i, chunk) in connection.shaping.chunks(read).enumerate() {
             // --reset-after may let only part of it through
             let chunk = &chunk[..connection.budget.take(chunk.len())];
             if !chunk.is_empty() {
-                let waited = tokio::select! {
-                    waited = pace.wait_turn() => waited,
-                    () = resetting.cancelled() => return forwarded,
-                };
+                if i > 0 && !connection.shaping.delay.is_zero() {
+                    tokio::select! {
+                        () = tokio::time::sleep(connection.shaping.delay) => {}
+                        () = resetting.cancelled() => return forwarded,
+                    }
+                }
                 let written = tokio::select! {
                     written = to.write_all(chunk) => written,
                     () = resetting.cancelled() => return forwarded,
@@ -131,10 +132,9 @@ pub async fn forward(
                     connection.refused.store(true, Ordering::SeqCst);
                     return forwarded;
                 }
-                pace.wrote();
                 forwarded += chunk.len() as u64;
-                // Shown when it went out otherwise than read: cut, or late.
-                if pieces > 1 || waited || chunk.len() < read.len() {
+                // Shown when it went out otherwise than it was read.
+                if pieces > 1 || chunk.len() < read.len() {
                     report.way(
                         way,
                         &format!("  sent {}: {}", bytes(chunk.len()), show(chunk)),

@@ -59,8 +59,8 @@ struct Args {
     /// Forward what is read in chunks of at most N bytes, each its own write
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     split: Option<u64>,
-    /// Wait at least MS milliseconds between two chunks in one direction
-    #[arg(long, value_name = "MS", default_value_t = 0)]
+    /// Wait MS milliseconds between two chunks of one read (with --split)
+    #[arg(long, value_name = "MS", default_value_t = 0, requires = "split")]
     delay: u64,
     /// Reset both sides once BYTES bytes have been forwarded (both directions counted)
     #[arg(long, value_name = "BYTES")]

@@ -1,18 +1,17 @@
 //! The shape of what the tap forwards: `--split` cuts each read into chunks
-//! (each one write of its own), `--delay` paces the chunks of a direction,
-//! and `--reset-after` counts the bytes of a connection until its reset.
+//! (each one write of its own), `--delay` waits between the chunks of a
+//! read, and `--reset-after` counts the bytes of a connection until its
+//! reset.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use tokio::time::Instant;
 
 /// The options that shape the traffic, the same for every connection.
 #[derive(Clone, Copy)]
 pub struct Shaping {
     /// At most this many bytes per write (None: a read is forwarded whole).
     pub split: Option<usize>,
-    /// At least this long between two writes of one direction.
+    /// This long between two chunks of one read.
     pub delay: Duration,
     /// Reset both sides once this many bytes have been forwarded.
     pub reset_after: Option<u64>,
@@ -22,37 +21,6 @@ impl Shaping {
     /// The chunks a read is forwarded in, each one write.
     pub fn chunks<'a>(&self, read: &'a [u8]) -> impl Iterator<Item = &'a [u8]> {
         read.chunks(self.split.unwrap_or(read.len()).max(1))
-    }
-}
-
-/// When a direction may write next: `--delay` after its previous write.
-pub struct Pace {
-    delay: Duration,
-    last_write: Option<Instant>,
-}
-
-impl Pace {
-    pub fn new(delay: Duration) -> Pace {
-        Pace {
-            delay,
-            last_write: None,
-        }
-    }
-
-    /// Waits until the next write may go (at once for the first one);
-    /// whether it had to wait.
-    pub async fn wait_turn(&mut self) -> bool {
-        match self.last_write {
-            Some(last) if last + self.delay > Instant::now() => {
-                tokio::time::sleep_until(last + self.delay).await;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    pub fn wrote(&mut self) {
-        self.last_write = Some(Instant::now());
     }
 }
 

@@ -77,6 +77,18 @@ fn answers_help_and_version() {
 }
 
 #[test]
+fn refuses_a_delay_without_a_split() {
+    // --delay paces the chunks of --split: alone it would do nothing.
+    let output = run_tap(&["--listen", "0", "--delay", "100"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success() && stderr.contains("--split"),
+        "expected --delay alone to be refused, naming --split; got {} and:\n{stderr}",
+        output.status
+    );
+}
+
+#[test]
 fn resets_the_client_when_the_server_cannot_be_reached_and_goes_on() {
     // A port where nothing listens: bound, then closed.
     let refused = {

@@ -155,7 +155,7 @@ fn split_cuts_what_the_server_sends_too() {
 }
 
 #[test]
-fn delay_waits_between_the_writes_of_a_direction() {
+fn delay_waits_between_the_chunks_of_a_read() {
     let server = Server::start();
     let mut tap = Tap::start(server.addr, &["--split", "2", "--delay", "100"]);
     let mut client = Peer::connect(tap.addr);
