@@ -51,10 +51,10 @@ struct Args {
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     /// Port to listen on, where clients connect (0 lets the system pick one)
-    #[arg(long, default_value_t = 7000)]
+    #[arg(long, value_name = "PORT", default_value_t = 7000)]
     listen: u16,
-    /// The real server, where each connection is forwarded (HOST:PORT)
-    #[arg(long, default_value = "127.0.0.1:6667")]
+    /// The real server, where each connection is forwarded
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:6667")]
     to: String,
     /// Forward what is read in chunks of at most N bytes, each its own write
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
