@@ -1,7 +1,17 @@
 //! A server under test: started on a free port (`--port 0`), with the
 //! address its `listening on IP:PORT` line announced, and connections to it.
+//!
+//! The kit's own check (.ci/run) can put the tap (tap/) in front of every
+//! server, so that the lab's tests reach it through a connection cut in
+//! pieces: `SOCKETS_LAB_TAP` names the tap's binary and
+//! `SOCKETS_LAB_TAP_OPTIONS` its options, for example
+//! `SOCKETS_LAB_TAP=target/release/tap SOCKETS_LAB_TAP_OPTIONS="--split 1"
+//! cargo test --features solutions --test lab2`. Only for labs whose tests
+//! do not tell clients apart by their address: the server sees the tap's.
 
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use super::peer::Peer;
 use super::program::Program;
@@ -12,6 +22,9 @@ use super::running::Running;
 pub struct Server {
     running: Running,
     pub addr: SocketAddr,
+    /// The tap the tests reach the server through, if asked for (kept so
+    /// that dropping the server stops it too).
+    tap: Option<Running>,
 }
 
 impl Server {
@@ -24,7 +37,25 @@ impl Server {
     #[track_caller]
     pub(super) fn from_running(mut running: Running) -> Server {
         let addr = running.read_listening_line();
-        Server { running, addr }
+        match tap() {
+            None => Server {
+                running,
+                addr,
+                tap: None,
+            },
+            Some(tap) => {
+                let to = addr.to_string();
+                let mut args = vec!["--listen", "0", "--to", &to];
+                args.extend(tap.options.iter().map(String::as_str));
+                let mut tap = tap.program.spawn(&args);
+                let addr = tap.read_listening_line();
+                Server {
+                    running,
+                    addr,
+                    tap: Some(tap),
+                }
+            }
+        }
     }
 
     /// The port as a string, for `--port` on a client's command line.
@@ -79,6 +110,28 @@ impl Server {
     fn peer(&self, stream: TcpStream) -> Peer {
         Peer::new(stream, self.running.name(), Some(self.running.stderr_log()))
     }
+}
+
+/// The tap named by `SOCKETS_LAB_TAP`, and its options.
+struct Tap {
+    program: Program,
+    options: Vec<String>,
+}
+
+fn tap() -> Option<&'static Tap> {
+    static TAP: OnceLock<Option<Tap>> = OnceLock::new();
+    TAP.get_or_init(|| {
+        let path = PathBuf::from(std::env::var_os("SOCKETS_LAB_TAP")?);
+        let options = std::env::var("SOCKETS_LAB_TAP_OPTIONS").unwrap_or_default();
+        Some(Tap {
+            program: Program {
+                name: "tap",
+                path: Box::leak(path.into_boxed_path()),
+            },
+            options: options.split_whitespace().map(String::from).collect(),
+        })
+    })
+    .as_ref()
 }
 
 impl std::ops::Deref for Server {
