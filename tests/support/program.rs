@@ -55,9 +55,7 @@ impl Program {
     #[track_caller]
     pub fn run(&self, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Finished {
         let mut running = self.start(args, env);
-        if !input.is_empty() {
-            running.type_bytes(input);
-        }
+        running.offer_input(input);
         running.close_stdin();
         let status = running.wait_for_exit(&format!("after `{} {}`", self.name, args.join(" ")));
         let stdout = running.rest_of_stdout().join("\n");

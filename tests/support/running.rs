@@ -86,6 +86,15 @@ impl Running {
         }
     }
 
+    /// Types `bytes` on the program's stdin if it still reads it, for a
+    /// program that may rightly exit before it reads its input (a client
+    /// that cannot connect).
+    pub(super) fn offer_input(&mut self, bytes: &[u8]) {
+        if let Some(stdin) = self.stdin.as_mut() {
+            let _ = stdin.write_all(bytes).and_then(|()| stdin.flush());
+        }
+    }
+
     /// Ends the program's stdin, as Ctrl-D does in a terminal.
     pub fn close_stdin(&mut self) {
         self.stdin = None;

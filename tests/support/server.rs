@@ -10,7 +10,6 @@
 //! do not tell clients apart by their address: the server sees the tap's.
 
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::peer::Peer;
@@ -121,12 +120,12 @@ struct Tap {
 fn tap() -> Option<&'static Tap> {
     static TAP: OnceLock<Option<Tap>> = OnceLock::new();
     TAP.get_or_init(|| {
-        let path = PathBuf::from(std::env::var_os("SOCKETS_LAB_TAP")?);
+        let path = std::env::var("SOCKETS_LAB_TAP").ok()?;
         let options = std::env::var("SOCKETS_LAB_TAP_OPTIONS").unwrap_or_default();
         Some(Tap {
             program: Program {
                 name: "tap",
-                path: Box::leak(path.into_boxed_path()),
+                path: path.leak(),
             },
             options: options.split_whitespace().map(String::from).collect(),
         })
