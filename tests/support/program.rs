@@ -1,5 +1,5 @@
 //! Which binary is under test, the student's or the reference one, and
-//! starting it.
+//! starting it (inside a sandbox of its own when the class grader asks).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -41,12 +41,36 @@ macro_rules! lab {
 
 pub(crate) use lab;
 
+/// Set by the class grader (grader/src/sandbox.rs), never by a student: the
+/// command of a sandbox to start each program in, its words separated by
+/// spaces (`bwrap --unshare-pid ... --`), the program and its arguments
+/// after it. Unset, as in a student's own `cargo test`, a program starts
+/// as itself.
+const SANDBOX: &str = "SOCKETS_LAB_SANDBOX";
+
 impl Program {
+    /// The program, or the sandbox that runs it, ready for arguments.
+    fn std_command(&self) -> Command {
+        let sandbox = std::env::var(SANDBOX).unwrap_or_default();
+        let mut words = sandbox.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(self.path).env_remove(SANDBOX);
+                command
+            }
+            None => Command::new(self.path),
+        };
+        // A starter's todo!() message then reads in two lines, not forty.
+        command.env_remove("RUST_BACKTRACE");
+        command
+    }
+
     /// For programs that run and exit (`--help`, an error at start-up):
     /// an `assert_cmd` command with the deadline already set.
     pub fn command(&self) -> assert_cmd::Command {
-        let mut command = assert_cmd::Command::new(self.path);
-        command.timeout(DEADLINE).env_remove("RUST_BACKTRACE");
+        let mut command = assert_cmd::Command::from_std(self.std_command());
+        command.timeout(DEADLINE);
         command
     }
 
@@ -55,10 +79,9 @@ impl Program {
     /// also when the test panics.
     #[track_caller]
     pub fn spawn(&self, args: &[&str]) -> Running {
-        let child = Command::new(self.path)
+        let child = self
+            .std_command()
             .args(args)
-            // A starter's todo!() message then reads in two lines, not forty.
-            .env_remove("RUST_BACKTRACE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
