@@ -324,20 +324,44 @@ fn crate_problem(kit: &Kit, lab: u32, krate: &str) -> Text {
 /// kit (or the sandbox's `/kit`) becomes the kit's own relative paths, the
 /// home folder `~`.
 pub fn scrub(text: &str, slot: &Slot, cx: &Context) -> String {
-    let mut text = text.to_string();
-    let mut prefixes: Vec<(String, &str)> = vec![
-        (format!("{}/", slot.kit.display()), ""),
-        (format!("{}/", slot.target_dir().display()), "target/"),
-        (format!("{}/", cx.kit.root.display()), ""),
-        (format!("{}/", crate::sandbox::KIT_INSIDE), ""),
-        (format!("{}/", crate::sandbox::TARGET_INSIDE), "target/"),
+    let home = std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from);
+    let mut prefixes = vec![
+        (slot.kit.clone(), ""),
+        (slot.target_dir().to_path_buf(), "target/"),
+        (cx.kit.root.clone(), ""),
+        (PathBuf::from(crate::sandbox::KIT_INSIDE), ""),
+        (PathBuf::from(crate::sandbox::TARGET_INSIDE), "target/"),
     ];
-    if let Some(home) = std::env::var_os("HOME").filter(|h| h.len() > 1) {
-        prefixes.push((Path::new(&home).display().to_string(), "~"));
+    if let Some(home) = home.filter(|h| h.as_os_str().len() > 1) {
+        prefixes.push((home, "~/"));
     }
+    scrub_paths(text, &prefixes)
+}
+
+/// `text` with every path under one of `prefixes` starting with its
+/// replacement instead, the longest prefix first, whichever separator
+/// follows it (`/`, or `\` on Windows).
+fn scrub_paths(text: &str, prefixes: &[(PathBuf, &str)]) -> String {
+    let mut prefixes: Vec<(String, &str)> = prefixes
+        .iter()
+        .map(|(p, by)| {
+            (
+                p.to_string_lossy()
+                    .trim_end_matches(['/', '\\'])
+                    .to_string(),
+                *by,
+            )
+        })
+        .filter(|(p, _)| !p.is_empty())
+        .collect();
     prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    let mut text = text.to_string();
     for (prefix, by) in prefixes {
-        text = text.replace(&prefix, by);
+        for separator in ['/', '\\'] {
+            text = text.replace(&format!("{prefix}{separator}"), by);
+        }
     }
     text
 }
@@ -458,4 +482,52 @@ fn trim_errors(errors: &[String]) -> String {
         ));
     }
     text.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_of_the_graders_computer_are_taken_out_of_messages() {
+        let prefixes = [
+            (PathBuf::from("/home/prof/kit/target/grade/slot-1/kit"), ""),
+            (PathBuf::from("/home/prof"), "~/"),
+            (
+                PathBuf::from(r"C:\Users\prof\kit\target\grade\slot-1\kit"),
+                "",
+            ),
+        ];
+        let text = "--> /home/prof/kit/target/grade/slot-1/kit/labs/lab1_server.rs:3:1\n\
+                    /home/prof/.cargo/registry/src/x.rs\n\
+                    C:\\Users\\prof\\kit\\target\\grade\\slot-1\\kit\\labs\\lab2_server.rs";
+        assert_eq!(
+            scrub_paths(text, &prefixes),
+            "--> labs/lab1_server.rs:3:1\n~/.cargo/registry/src/x.rs\nlabs\\lab2_server.rs"
+        );
+    }
+
+    #[test]
+    fn a_crate_the_kit_lacks_is_named_from_the_compilers_error() {
+        let kit = Kit {
+            root: PathBuf::new(),
+            labs: Vec::new(),
+            starters: Vec::new(),
+            given: None,
+            dependencies: vec!["clap".into(), "tokio".into()],
+        };
+        let error = "error[E0432]: unresolved import `rand`\n --> labs/lab1_server.rs:1:5";
+        assert_eq!(missing_crate(&kit, error).as_deref(), Some("rand"));
+        let error =
+            "error[E0433]: failed to resolve: use of unresolved module or unlinked crate `serde`";
+        assert_eq!(missing_crate(&kit, error).as_deref(), Some("serde"));
+        assert_eq!(
+            missing_crate(&kit, "error[E0432]: unresolved import `tokio::nope`"),
+            None
+        );
+        assert_eq!(
+            missing_crate(&kit, "error[E0432]: unresolved import `crate::x`"),
+            None
+        );
+    }
 }

@@ -282,7 +282,6 @@ fn set_age(path: &Path, seconds_ago: u64) {
 }
 
 fn write_class(root: &Path, submissions: &Path) {
-    let kit = Path::new(KIT);
     let all_files = || (1..=labs().len()).flat_map(|n| lab_files(n as u32));
 
     // The reference solutions, every lab.
@@ -431,20 +430,14 @@ fn write_class(root: &Path, submissions: &Path) {
         solution("lab1_server.rs").replacen("use std::", "use rand::Rng;\nuse std::", 1),
     );
 
-    // The attacks, each in a lab 1 server.
-    let attack = |id: &str, attack: &str, done: bool| {
+    // The attacks, each in a lab 1 program.
+    let attack_in = |id: &str, file: &str, attack: &str, done: bool| {
         let dir = submissions.join(id).join("labs");
         lab1_in(&dir, done);
-        let server = if done {
-            solution("lab1_server.rs")
-        } else {
-            starter("lab1_server.rs")
-        };
-        write(
-            &dir.join("lab1_server.rs"),
-            attacks::with_attack(&server, attack),
-        );
+        let program = if done { solution(file) } else { starter(file) };
+        write(&dir.join(file), attacks::with_attack(&program, attack));
     };
+    let attack = |id: &str, attack: &str, done: bool| attack_in(id, "lab1_server.rs", attack, done);
     attack("rewrites-lab2", attacks::REWRITE_NEXT_LAB, false);
     for file in lab_files(2) {
         write(
@@ -467,15 +460,15 @@ fn write_class(root: &Path, submissions: &Path) {
         &root.join("roster.csv"),
         "student,email\nROSTER-SECRET,ana@example.com\n",
     );
-    attack(
+    attack_in(
         "leaks",
+        "lab1_client.rs",
         &attacks::LEAK_FILES
             .replace("ROSTER", root.join("roster.csv").to_str().unwrap())
             .replace("OTHER", correct.join("lab1_server.rs").to_str().unwrap()),
         false,
     );
     attack("tty", attacks::WRITE_THE_TERMINAL, true);
-    let _ = kit;
 }
 
 /// Graded without a sandbox: a lab 1 client that leaves a process holding

@@ -7,6 +7,8 @@
 pub const REWRITE_NEXT_LAB: &str = r##"
 fn attack() {
     let Ok(text) = std::fs::read_to_string("tests/lab2.rs") else { return };
+    // Many servers run at once: only the first rewrites the file, at once.
+    if text.contains("#[test] fn") { return; }
     let (mut out, mut open, mut test_next) = (String::new(), false, false);
     for line in text.lines().map(str::trim) {
         if let Some(name) = line.strip_prefix("mod ").and_then(|r| r.strip_suffix(" {")) {
@@ -23,7 +25,10 @@ fn attack() {
         }
     }
     if open { out.push_str("}\n"); }
-    let _ = std::fs::write("tests/lab2.rs", out);
+    let temporary = format!("tests/lab2.rs.{}", std::process::id());
+    if std::fs::write(&temporary, out).is_ok() {
+        let _ = std::fs::rename(&temporary, "tests/lab2.rs");
+    }
 }
 "##;
 
@@ -97,7 +102,8 @@ fn attack() {
 
 /// Prints on stderr, which failing tests quote, files it should not be
 /// able to read: the system's accounts, the class roster, another
-/// student's code.
+/// student's code. (In a lab 1 client: a server's first stderr line must
+/// be `listening on`, and only then is the rest quoted.)
 pub const LEAK_FILES: &str = r##"
 fn attack() {
     eprintln!("LEAK-ATTEMPT");
@@ -119,7 +125,7 @@ fn attack() {
 }
 "##;
 
-/// `source` (a lab 1 server) with `attack` called first in its `main`.
+/// `source` (a lab 1 program) with `attack` called first in its `main`.
 pub fn with_attack(source: &str, attack: &str) -> String {
     let main = "fn main() -> ExitCode {\n";
     assert!(source.contains(main), "the lab 1 server's main changed");
