@@ -470,6 +470,17 @@ mod tests {
     }
 
     #[test]
+    fn a_zip_written_with_windows_separators_is_read_with_slashes() {
+        let zip = zip_of(&[
+            ("kit\\labs\\lab1_server.rs", b"x"),
+            ("..\\..\\evil.rs", b"y"),
+        ]);
+        let entries = read(zip, Format::Zip).unwrap();
+        let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["kit/labs/lab1_server.rs"]);
+    }
+
+    #[test]
     fn a_large_lab_file_is_listed_but_not_read() {
         let big = vec![b'/'; (MAX_FILE + 10) as usize];
         let entries = read(zip_of(&[("labs/lab1_server.rs", &big)]), Format::Zip).unwrap();
