@@ -24,10 +24,11 @@ pub struct Output {
     /// Processes still running when the command ended (then killed), by
     /// their command line.
     pub leftovers: Vec<String>,
-    /// Whether its output was closed in the end: every process that held
-    /// it (the command's, and any it started) was gone.
-    pub ended: bool,
 }
+
+/// The leftover found where no marker finds one (not Linux): the run's
+/// output stayed open, so a process that holds it is still there.
+const KEPT_OPEN: &str = "(a process that kept the tests' output open)";
 
 /// Runs `command` to its end or to `limit`, whichever comes first, then
 /// kills whatever it left running.
@@ -66,10 +67,8 @@ pub fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<
         kill_group(child.id());
         stdout_text = stdout.recv_timeout(grace);
     }
-    let ended = stdout_text.is_ok();
-    if !ended && leftovers.is_empty() {
-        // Found by no marker (not Linux) and out of reach of the kill.
-        leftovers.push("(a process that kept the tests' output open)".into());
+    if stdout_text.is_err() && leftovers.is_empty() {
+        leftovers.push(KEPT_OPEN.into());
     }
     leftovers.sort();
     leftovers.dedup();
@@ -79,7 +78,6 @@ pub fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<
         stdout: stdout_text.unwrap_or_default(),
         stderr: stderr.recv_timeout(grace).unwrap_or_default(),
         leftovers,
-        ended,
     })
 }
 
@@ -128,9 +126,9 @@ fn kill_group(id: u32) {
 /// run's own first process (already gone or reaped by the caller), and
 /// returns their command lines. Linux only: elsewhere the process group
 /// (or tree) is all there is.
+#[cfg(target_os = "linux")]
 fn kill_marked(marker: &str, first: u32) -> Vec<String> {
     let mut found = Vec::new();
-    #[cfg(target_os = "linux")]
     {
         let needle = format!("{MARKER_VAR}={marker}\0").into_bytes();
         // A process may start another while the first is killed: a few rounds.
@@ -172,9 +170,12 @@ fn kill_marked(marker: &str, first: u32) -> Vec<String> {
             }
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = (marker, first);
     found
+}
+
+#[cfg(not(target_os = "linux"))]
+fn kill_marked(_marker: &str, _first: u32) -> Vec<String> {
+    Vec::new()
 }
 
 /// `/proc/PID/cmdline` (arguments ended by NULs) as the student would type
@@ -257,7 +258,7 @@ mod tests {
         assert!(out.timed_out);
         assert!(!out.success);
         // Its output closed: the child that held it too was killed.
-        assert!(out.ended, "leftovers: {:?}", out.leftovers);
+        assert!(out.leftovers.is_empty(), "leftovers: {:?}", out.leftovers);
         assert!(start.elapsed() < Duration::from_secs(20));
     }
 }
