@@ -13,7 +13,8 @@
 //! submission (who handed in what; archive reads folders and archives,
 //! labfiles matches file names) -> run (scratch kit, build) and sandbox
 //! (where students' code runs), procs (time limits, leftovers) -> grading
-//! (stubs, scores, via libtest) -> report and feedback (what is written);
+//! (stubs, scores, via libtest; messages makes what the student reads fit
+//! to hand back) -> report and feedback (what is written);
 //! class is the class form, checkout the progress form, progress the
 //! console, lang the two languages.
 
@@ -26,6 +27,7 @@ mod kit;
 mod labfiles;
 mod lang;
 mod libtest;
+mod messages;
 mod procs;
 mod progress;
 mod report;

@@ -56,15 +56,14 @@ pub fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<
         }
         thread::sleep(Duration::from_millis(20));
     };
-    // Whatever is left of the run: its group, and anything with its marker.
-    let mut leftovers = kill_marked(&marker, child.id());
-    kill_group(child.id());
-    // The pipes close when every process that holds them is gone.
+    // The pipes close when every process that holds them is gone: soon,
+    // as the run winds down (a sandbox takes a moment to go).
     let grace = Duration::from_secs(2);
     let mut stdout_text = stdout.recv_timeout(grace);
+    // Whatever is left then: anything with the run's marker, its group.
+    let mut leftovers = kill_marked(&marker, child.id());
+    kill_group(child.id());
     if stdout_text.is_err() {
-        leftovers.extend(kill_marked(&marker, child.id()));
-        kill_group(child.id());
         stdout_text = stdout.recv_timeout(grace);
     }
     if stdout_text.is_err() && leftovers.is_empty() {
@@ -124,51 +123,70 @@ fn kill_group(id: u32) {
 
 /// Kills every process whose environment has the run's marker, but the
 /// run's own first process (already gone or reaped by the caller), and
-/// returns their command lines. Linux only: elsewhere the process group
-/// (or tree) is all there is.
+/// returns their command lines. A process is counted only if it is still
+/// there a moment after it was first seen: one that was already ending
+/// with its sandbox is not a leftover. Linux only: elsewhere the process
+/// group (or tree) is all there is.
 #[cfg(target_os = "linux")]
 fn kill_marked(marker: &str, first: u32) -> Vec<String> {
+    let needle = format!("{MARKER_VAR}={marker}\0").into_bytes();
+    if marked(&needle, first).is_empty() {
+        return Vec::new();
+    }
+    thread::sleep(Duration::from_millis(200));
     let mut found = Vec::new();
-    {
-        let needle = format!("{MARKER_VAR}={marker}\0").into_bytes();
-        // A process may start another while the first is killed: a few rounds.
-        for _ in 0..5 {
-            let mut killed_any = false;
-            let Ok(entries) = std::fs::read_dir("/proc") else {
-                break;
-            };
-            for entry in entries.flatten() {
-                let Some(pid) = entry
-                    .file_name()
-                    .to_str()
-                    .and_then(|n| n.parse::<u32>().ok())
-                else {
-                    continue;
-                };
-                if pid == first || pid == std::process::id() {
-                    continue;
-                }
-                let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
-                    continue;
-                };
-                if !environ
-                    .windows(needle.len())
-                    .any(|w| w == needle.as_slice())
-                {
-                    continue;
-                }
-                let command = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-                found.push(command_line(&command));
-                // SAFETY: kill(2) on a pid: no memory of ours is touched.
-                unsafe {
-                    libc::kill(pid as libc::pid_t, libc::SIGKILL);
-                }
-                killed_any = true;
-            }
-            if !killed_any {
-                break;
+    // A process may start another while the first is killed: a few rounds.
+    for _ in 0..5 {
+        let alive = marked(&needle, first);
+        if alive.is_empty() {
+            break;
+        }
+        for (pid, command) in alive {
+            found.push(command);
+            // SAFETY: kill(2) on a pid: no memory of ours is touched.
+            unsafe {
+                libc::kill(pid as libc::pid_t, libc::SIGKILL);
             }
         }
+        thread::sleep(Duration::from_millis(50));
+    }
+    found
+}
+
+/// The live processes (not zombies) whose environment has `needle`.
+#[cfg(target_os = "linux")]
+fn marked(needle: &[u8], first: u32) -> Vec<(u32, String)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == first || pid == std::process::id() {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        if !environ.windows(needle.len()).any(|w| w == needle) {
+            continue;
+        }
+        let state = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let state = state
+            .rsplit(')')
+            .next()
+            .and_then(|r| r.split_whitespace().next());
+        if matches!(state, Some("Z" | "X") | None) {
+            continue;
+        }
+        let command = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        found.push((pid, command_line(&command)));
     }
     found
 }
