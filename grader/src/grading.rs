@@ -157,7 +157,7 @@ pub fn grade(
     slot.copy_kit(kit, cx.skip)?;
     slot.put_labs(&labs_dir)?;
 
-    let (mut build, broken) = build_with_stubs(slot, cx)?;
+    let (mut build, broken) = build_with_stubs(slot, cx, &mut labs_dir)?;
     let mut problems = Vec::new();
     let mut labs = Vec::new();
     for (lab, names) in kit.labs.iter().zip(cx.tests) {
@@ -214,7 +214,7 @@ pub fn grade(
                     ),
                 ));
                 slot.remove_changed(&build)?;
-                (build, _) = build_with_stubs(slot, cx)?;
+                (build, _) = build_with_stubs(slot, cx, &mut labs_dir)?;
             }
             run_lab(slot, cx, &build, lab, names)?
         };
@@ -250,8 +250,13 @@ pub fn grade(
 type Broken = Vec<(PathBuf, Vec<String>)>;
 
 /// Builds the slot; a program that does not compile gets a stub in its
-/// place and the build runs again, so the other labs are graded.
-fn build_with_stubs(slot: &Slot, cx: &Context) -> anyhow::Result<(Build, Broken)> {
+/// place (in `labs_dir` too) and the build runs again, so the other labs
+/// are graded.
+fn build_with_stubs(
+    slot: &Slot,
+    cx: &Context,
+    labs_dir: &mut [(PathBuf, Vec<u8>)],
+) -> anyhow::Result<(Build, Broken)> {
     let mut build = slot.build(cx.sandbox)?;
     let broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
     for (src, _) in &broken {
@@ -262,6 +267,13 @@ fn build_with_stubs(slot: &Slot, cx: &Context) -> anyhow::Result<(Build, Broken)
                 scrub(&build.stderr, slot, cx)
             );
         };
+        // The stub is what labs/ should hold from now on: the check before
+        // each lab compares with it.
+        for (rel, bytes) in labs_dir.iter_mut() {
+            if *rel == Path::new(file) {
+                *bytes = STUB.as_bytes().to_vec();
+            }
+        }
         std::fs::write(slot.kit.join("labs").join(file), STUB)?;
     }
     if !broken.is_empty() {

@@ -216,8 +216,11 @@ pub fn find_lab_files(kit: &Kit, student: &Student) -> anyhow::Result<Option<Lab
             None => return Ok(None),
         },
     };
+    // (Already said when the untouched starters were passed over.)
+    let passed_over = problems.len() > student.unreadable.len();
     let rivals: Vec<String> = copies
         .iter()
+        .filter(|_| !passed_over)
         .filter(|c| !std::ptr::eq(*c, chosen))
         .filter(|c| labs.is_empty() || last_part(&c.folder).eq_ignore_ascii_case("labs"))
         .map(|c| format!("`{}`", c.label()))

@@ -361,6 +361,7 @@ fn a_lab_that_does_not_compile_scores_0_and_the_other_labs_are_graded() {
     assert_lab1("broken", "100");
     assert_eq!(row("broken")["lab2"], "0");
     assert_eq!(lab_status("broken", "lab2"), "did not compile");
+    assert_eq!(problems("broken"), "", "its stub is no change to the kit");
     let text = feedback("broken");
     assert!(
         text.contains("`labs/lab2_server.rs` does not compile"),
@@ -482,6 +483,11 @@ fn lab_files_elsewhere_are_graded_when_labs_holds_the_untouched_starters() {
     );
     assert!(
         problems("elsewhere").contains("untouched starters"),
+        "{}",
+        problems("elsewhere")
+    );
+    assert!(
+        !problems("elsewhere").contains("newest"),
         "{}",
         problems("elsewhere")
     );
