@@ -5,37 +5,31 @@
 use std::fmt::Write as _;
 
 use crate::grading::{LabGrade, Status, StudentGrade};
+use crate::lang::Lang;
 use crate::libtest::{self, Outcome};
-
-#[derive(Clone, Copy, Debug, PartialEq, clap::ValueEnum)]
-pub enum Lang {
-    Es,
-    En,
-}
-
-impl Lang {
-    pub fn pick<'a>(self, en: &'a str, es: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Es => es,
-        }
-    }
-}
 
 /// Failing tests shown with their message; the rest by name only.
 const MAX_MESSAGES: usize = 8;
 
 /// The whole file: each language in `langs`, one after the other.
-pub fn feedback(student: &StudentGrade, langs: &[Lang]) -> String {
+/// `warning` (one per language) says that no sandbox was used.
+pub fn feedback(
+    student: &StudentGrade,
+    langs: &[Lang],
+    warning: &dyn Fn(Lang) -> Option<String>,
+) -> String {
     langs
         .iter()
-        .map(|&lang| feedback_in(student, lang))
+        .map(|&lang| feedback_in(student, lang, warning(lang)))
         .collect::<Vec<_>>()
         .join("\n---\n\n")
 }
 
-fn feedback_in(student: &StudentGrade, lang: Lang) -> String {
+fn feedback_in(student: &StudentGrade, lang: Lang, warning: Option<String>) -> String {
     let mut out = String::new();
+    if let Some(warning) = warning {
+        let _ = writeln!(out, "> **{warning}**\n");
+    }
     let _ = writeln!(
         out,
         "# {}: {}\n",
@@ -75,6 +69,17 @@ fn feedback_in(student: &StudentGrade, lang: Lang) -> String {
             );
         }
     }
+    if !student.problems.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            lang.pick("About what you handed in:", "Sobre lo que entregaste:")
+        );
+        for problem in &student.problems {
+            let _ = writeln!(out, "- {}", problem.get(lang));
+        }
+        out.push('\n');
+    }
     for lab in &student.labs {
         lab_section(&mut out, lab, lang);
     }
@@ -102,6 +107,22 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
                     format!("No entregaste `labs/{file}`: se calificó el esqueleto en su lugar."),
             }
         );
+    }
+    if !lab.leftovers.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            lang.pick(
+                "These processes of your programs were still running when this lab's tests ended \
+                 (the grader stopped them; a program should end everything it starts):",
+                "Estos procesos de tus programas seguían corriendo cuando terminaron los tests de \
+                 este lab (el calificador los detuvo; un programa debe terminar todo lo que inicia):"
+            )
+        );
+        for process in &lab.leftovers {
+            let _ = writeln!(out, "- `{process}`");
+        }
+        out.push('\n');
     }
     match &lab.status {
         Status::NotHandedIn => {

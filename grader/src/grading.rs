@@ -1,14 +1,21 @@
-//! Grades one student in a slot: puts their lab files in, finds the
-//! programs that do not compile and puts a stub in their place (so the
-//! other labs still build), runs each lab's tests with a time limit, and
-//! scores them.
+//! Grades one student in a slot: a fresh copy of the instructor's kit with
+//! their lab files in it, a stub for each program that does not compile
+//! (so the other labs still build), each lab's tests run with a time limit
+//! (the kit checked, and rebuilt if a program changed it, before each lab),
+//! and the scores.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use anyhow::Context as _;
+
 use crate::kit::{Kit, Lab};
+use crate::lang::Text;
 use crate::libtest::{self, Outcome};
-use crate::run::Slot;
+use crate::messages::{crate_problem, missing_crate, scrub, trim_errors};
+use crate::procs::Output;
+use crate::run::{Build, Slot};
+use crate::sandbox::Sandbox;
 
 pub struct StudentGrade {
     pub id: String,
@@ -18,6 +25,9 @@ pub struct StudentGrade {
     pub labs: Vec<LabGrade>,
     /// How long grading this student took (set by the caller).
     pub seconds: f64,
+    /// What the instructor should know about this hand-in (the copy taken,
+    /// files renamed or left out, processes left behind, ...).
+    pub problems: Vec<Text>,
 }
 
 pub struct LabGrade {
@@ -27,6 +37,8 @@ pub struct LabGrade {
     pub tests: Vec<TestResult>,
     /// Files of this lab the student did not hand in: graded as the starter.
     pub missing: Vec<String>,
+    /// Processes still running when the lab's tests ended (killed then).
+    pub leftovers: Vec<String>,
 }
 
 pub enum Status {
@@ -98,6 +110,7 @@ impl StudentGrade {
             found_in: Err(why),
             labs,
             seconds: 0.0,
+            problems: Vec::new(),
         }
     }
 }
@@ -114,53 +127,40 @@ const STUB: &str = "// Put here by the grader: the student's file did not compil
                         std::process::exit(1);\n\
                     }\n";
 
-/// Errors shown per program: the first ones are the ones to fix first.
-const MAX_ERRORS: usize = 3;
-const MAX_ERROR_LINES: usize = 40;
+/// What grading every student shares: the kit, the sandbox, each lab's
+/// tests (`tests[i]` lists the tests of `kit.labs[i]`), the time limit.
+pub struct Context<'a> {
+    pub kit: &'a Kit,
+    pub sandbox: &'a Sandbox,
+    pub tests: &'a [Vec<String>],
+    pub limit: Duration,
+    /// Folders inside the kit that are no part of it (the submissions, the
+    /// grades), never copied into a slot.
+    pub skip: &'a [PathBuf],
+}
 
 /// Grades the lab files `files` (relative to `labs/`) in `slot`.
-/// `tests[i]` lists the tests of `kit.labs[i]`.
 pub fn grade(
     slot: &Slot,
-    kit: &Kit,
-    tests: &[Vec<String>],
+    cx: &Context,
     id: &str,
     found_in: String,
     files: Vec<(PathBuf, Vec<u8>)>,
-    limit: Duration,
 ) -> anyhow::Result<StudentGrade> {
+    let kit = cx.kit;
     // The starters stand in for whatever was not handed in.
     let mut labs_dir = kit.starters.clone();
     let handed_in = |name: &str| files.iter().any(|(rel, _)| rel == Path::new(name));
     labs_dir.retain(|(rel, _)| !files.iter().any(|(r, _)| r == rel));
     labs_dir.extend(files.iter().cloned());
+    // A fresh copy of the instructor's kit for every student.
+    slot.copy_kit(kit, cx.skip)?;
     slot.put_labs(&labs_dir)?;
 
-    let mut build = slot.build()?;
-    let broken: Vec<(PathBuf, Vec<String>)> =
-        std::mem::take(&mut build.errors).into_iter().collect();
-    for (src, _) in &broken {
-        let Some(file) = lab_file_of(kit, src) else {
-            anyhow::bail!(
-                "{} does not compile, and it is no lab program of the kit:\n{}",
-                src.display(),
-                build.stderr
-            );
-        };
-        std::fs::write(slot.kit.join("labs").join(file), STUB)?;
-    }
-    if !broken.is_empty() {
-        build = slot.build()?;
-    }
-    if !build.success {
-        anyhow::bail!(
-            "the kit did not build with this student's files:\n{}",
-            build.stderr
-        );
-    }
-
+    let (mut build, broken) = build_with_stubs(slot, cx, &mut labs_dir)?;
+    let mut problems = Vec::new();
     let mut labs = Vec::new();
-    for (lab, names) in kit.labs.iter().zip(tests) {
+    for (lab, names) in kit.labs.iter().zip(cx.tests) {
         let missing: Vec<String> = lab
             .files
             .iter()
@@ -171,12 +171,25 @@ pub fn grade(
             .iter()
             .filter_map(|(src, errors)| {
                 let file = lab_file_of(kit, src).filter(|f| lab.files.iter().any(|l| l == f))?;
-                Some((format!("labs/{file}"), trim_errors(errors)))
+                Some((
+                    format!("labs/{file}"),
+                    scrub(&trim_errors(errors), slot, cx),
+                ))
             })
             .collect();
         let mut grade = if missing.len() == lab.files.len() {
             lab_with_all(kit, lab, names, Status::NotHandedIn, "not handed in")
         } else if !errors.is_empty() {
+            let krate = broken
+                .iter()
+                .filter(|(src, _)| {
+                    lab_file_of(kit, src).is_some_and(|f| lab.files.iter().any(|l| l == f))
+                })
+                .flat_map(|(_, errors)| errors)
+                .find_map(|e| missing_crate(kit, e));
+            if let Some(krate) = krate {
+                problems.push(crate_problem(kit, lab.number, &krate));
+            }
             lab_with_all(
                 kit,
                 lab,
@@ -185,10 +198,42 @@ pub fn grade(
                 "did not compile",
             )
         } else {
-            run_lab(slot, kit, lab, names, limit)?
+            // What an earlier lab's programs changed is undone first: the
+            // kit's files, the student's, and the build (without a sandbox
+            // a program can change them all; with one, none).
+            let changed = slot.copy_kit(kit, cx.skip)? | slot.put_labs(&labs_dir)?;
+            if changed || !slot.build_is_intact(&build) {
+                problems.push(Text::new(
+                    format!(
+                        "a program changed the scratch kit before lab {}: it was rebuilt",
+                        lab.number
+                    ),
+                    format!(
+                        "un programa cambió la copia del kit antes del lab {}: se volvió a compilar",
+                        lab.number
+                    ),
+                ));
+                slot.remove_changed(&build)?;
+                (build, _) = build_with_stubs(slot, cx, &mut labs_dir)?;
+            }
+            run_lab(slot, cx, &build, lab, names)?
         };
         if !matches!(grade.status, Status::NotHandedIn) {
             grade.missing = missing;
+        }
+        if !grade.leftovers.is_empty() {
+            problems.push(Text::new(
+                format!(
+                    "lab {}: {} processes still running when its tests ended (killed)",
+                    lab.number,
+                    grade.leftovers.len()
+                ),
+                format!(
+                    "lab {}: {} procesos seguían corriendo al terminar sus tests (se detuvieron)",
+                    lab.number,
+                    grade.leftovers.len()
+                ),
+            ));
         }
         labs.push(grade);
     }
@@ -197,33 +242,86 @@ pub fn grade(
         found_in: Ok(found_in),
         labs,
         seconds: 0.0,
+        problems,
     })
+}
+
+/// The programs that did not compile, with the compiler's errors.
+type Broken = Vec<(PathBuf, Vec<String>)>;
+
+/// Builds the slot; a program that does not compile gets a stub in its
+/// place (in `labs_dir` too) and the build runs again, so the other labs
+/// are graded.
+fn build_with_stubs(
+    slot: &Slot,
+    cx: &Context,
+    labs_dir: &mut [(PathBuf, Vec<u8>)],
+) -> anyhow::Result<(Build, Broken)> {
+    let mut build = slot.build(cx.sandbox)?;
+    let broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
+    for (src, _) in &broken {
+        let Some(file) = lab_file_of(cx.kit, src) else {
+            anyhow::bail!(
+                "{} does not compile, and it is no lab program of the kit:\n{}",
+                src.display(),
+                scrub(&build.stderr, slot, cx)
+            );
+        };
+        // The stub is what labs/ should hold from now on: the check before
+        // each lab compares with it.
+        for (rel, bytes) in labs_dir.iter_mut() {
+            if *rel == Path::new(file) {
+                *bytes = STUB.as_bytes().to_vec();
+            }
+        }
+        std::fs::write(slot.kit.join("labs").join(file), STUB)?;
+    }
+    if !broken.is_empty() {
+        build = slot.build(cx.sandbox)?;
+    }
+    if !build.success {
+        anyhow::bail!(
+            "the kit did not build with this student's files:\n{}",
+            scrub(&build.stderr, slot, cx)
+        );
+    }
+    Ok((build, broken))
 }
 
 fn run_lab(
     slot: &Slot,
-    kit: &Kit,
+    cx: &Context,
+    build: &Build,
     lab: &Lab,
     names: &[String],
-    limit: Duration,
 ) -> anyhow::Result<LabGrade> {
-    let out = slot.test(&lab.name, limit)?;
+    let executable = build
+        .test_executables
+        .get(&lab.name)
+        .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
+    let out = slot.test(cx.sandbox, executable, cx.limit)?;
+    Ok(lab_result(cx, lab, names, &out, &|text| {
+        scrub(text, slot, cx)
+    }))
+}
+
+/// A lab's grade from what its test binary printed (`out`), its messages
+/// passed through `scrub`.
+pub fn lab_result(
+    cx: &Context,
+    lab: &Lab,
+    names: &[String],
+    out: &Output,
+    scrub: &dyn Fn(&str) -> String,
+) -> LabGrade {
     let mut reported = libtest::parse_run(&out.stdout);
     let status = if out.timed_out {
-        Status::TimedOut(limit.as_secs())
+        Status::TimedOut(cx.limit.as_secs())
     } else if reported.is_empty() {
-        // cargo itself failed: say what it said.
-        Status::Failed(
-            out.stderr
-                .lines()
-                .rev()
-                .take(20)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
+        // The test binary itself failed: say what it said.
+        let tail: Vec<&str> = out.stderr.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Status::Failed(scrub(&tail.join("\n")))
     } else {
         Status::Graded
     };
@@ -240,23 +338,25 @@ fn run_lab(
                 Some(Outcome::Failed(message)) if message.is_empty() && out.timed_out => {
                     Outcome::Failed("failed (its message was lost when the tests were stopped at the time limit)".into())
                 }
+                Some(Outcome::Failed(message)) => Outcome::Failed(scrub(&message)),
                 Some(outcome) => outcome,
                 None => Outcome::NotRun(not_run.clone()),
             };
             TestResult {
                 name: name.clone(),
-                given: kit.is_given(&lab.name, name),
+                given: cx.kit.is_given(&lab.name, name),
                 outcome,
             }
         })
         .collect();
-    Ok(LabGrade {
+    LabGrade {
         lab: lab.name.clone(),
         number: lab.number,
         status,
         tests,
         missing: Vec::new(),
-    })
+        leftovers: out.leftovers.iter().map(|l| scrub(l)).collect(),
+    }
 }
 
 /// The lab program a source path that cargo names is (`lab2_server.rs` for
@@ -285,22 +385,6 @@ fn lab_with_all(kit: &Kit, lab: &Lab, names: &[String], status: Status, why: &st
             })
             .collect(),
         missing: Vec::new(),
+        leftovers: Vec::new(),
     }
-}
-
-/// The first few errors, each cut to a screenful.
-fn trim_errors(errors: &[String]) -> String {
-    let mut text = String::new();
-    for error in errors.iter().take(MAX_ERRORS) {
-        let lines: Vec<&str> = error.lines().collect();
-        text.push_str(&lines[..lines.len().min(MAX_ERROR_LINES)].join("\n"));
-        text.push_str("\n\n");
-    }
-    if errors.len() > MAX_ERRORS {
-        text.push_str(&format!(
-            "[... and {} more errors]\n",
-            errors.len() - MAX_ERRORS
-        ));
-    }
-    text.trim_end().to_string()
 }

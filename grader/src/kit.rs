@@ -21,6 +21,9 @@ pub struct Kit {
     pub starters: Vec<(PathBuf, Vec<u8>)>,
     /// `(lab, test)` pairs from grader/given.txt; `None` without the file.
     pub given: Option<BTreeSet<(String, String)>>,
+    /// The crates the labs may use: the `[dependencies]` of the kit's
+    /// Cargo.toml (`tokio_util` for `tokio-util`, as code names it).
+    pub dependencies: Vec<String>,
 }
 
 pub struct Lab {
@@ -67,11 +70,13 @@ impl Kit {
         let mut starters = Vec::new();
         read_tree(&root.join("labs"), Path::new(""), &mut starters)?;
         let given = read_given(&root.join(GIVEN_FILE))?;
+        let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
         Ok(Kit {
             root,
             labs,
             starters,
             given,
+            dependencies: dependencies(&manifest),
         })
     }
 
@@ -82,11 +87,43 @@ impl Kit {
             .find(|lab| lab.files.iter().any(|f| f == file_name))
     }
 
+    pub fn has_dependency(&self, name: &str) -> bool {
+        self.dependencies.iter().any(|d| d == name)
+    }
+
     pub fn is_given(&self, lab: &str, test: &str) -> bool {
         self.given
             .as_ref()
             .is_some_and(|given| given.contains(&(lab.to_string(), test.to_string())))
     }
+}
+
+/// The names under `[dependencies]` (`clap = ...`, `tokio.workspace = true`),
+/// as code spells them.
+fn dependencies(manifest: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == "[dependencies]";
+            continue;
+        }
+        if !inside || line.starts_with('#') {
+            continue;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            let name = key
+                .split('.')
+                .next()
+                .unwrap_or(key)
+                .trim()
+                .trim_matches('"');
+            if !name.is_empty() {
+                names.push(name.replace('-', "_"));
+            }
+        }
+    }
+    names
 }
 
 /// `lab12` from `lab12.rs` (with suffix ".rs").
@@ -155,4 +192,16 @@ pub fn write_given(root: &Path, passed: &[(String, String)]) -> anyhow::Result<P
     let path = root.join(GIVEN_FILE);
     fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_labs_dependencies_are_read_from_the_manifest() {
+        let manifest = "[package]\nname = \"x\"\n\n[dependencies]\nclap.workspace = true\n\
+                        # a comment\ntokio-util = { workspace = true }\n\n[dev-dependencies]\nlibc = \"0.2\"\n";
+        assert_eq!(dependencies(manifest), ["clap", "tokio_util"]);
+    }
 }

@@ -1,90 +1,84 @@
-//! The class's progress on the console: a line per student graded and, on
-//! a terminal, a last line rewritten in place with who is being graded.
+//! The class's progress on the console (stderr): a line per student graded
+//! and, on a terminal, a bar under them with who is being graded
+//! (indicatif draws it, and hides it when stderr is not a terminal).
 
-use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use crate::grading::StudentGrade;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// The class's progress on stderr: a line per student graded, and on a
-/// terminal a last line, rewritten in place, with who is being graded.
+use crate::grading::StudentGrade;
+use crate::lang::Lang;
+
 pub struct Progress {
-    total: usize,
-    done: usize,
+    bar: ProgressBar,
     running: Vec<String>,
-    start: Instant,
-    terminal: bool,
-    width: usize,
+    lang: Lang,
 }
 
 impl Progress {
-    pub fn new(total: usize, start: Instant) -> Progress {
+    pub fn new(total: usize, lang: Lang) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+        let template = match lang {
+            Lang::En => "[{pos}/{len}] {elapsed} {bar:20} grading {msg}",
+            Lang::Es => "[{pos}/{len}] {elapsed} {bar:20} calificando a {msg}",
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(500));
         Progress {
-            total,
-            done: 0,
+            bar,
             running: Vec::new(),
-            start,
-            terminal: std::io::stderr().is_terminal(),
-            width: 0,
+            lang,
         }
     }
 
     pub fn started(&mut self, id: String) {
         self.running.push(id);
-        self.draw();
+        self.bar.set_message(self.running.join(", "));
     }
 
     pub fn finished(&mut self, grade: &StudentGrade) {
         self.running.retain(|id| *id != grade.id);
-        self.done += 1;
-        self.clear();
+        self.bar.set_message(self.running.join(", "));
+        self.bar.inc(1);
         let labs: Vec<String> = grade
             .labs
             .iter()
             .map(|l| format!("{} {:>5}", l.lab, l.score()))
             .collect();
-        let note = match &grade.found_in {
-            Ok(_) => String::new(),
-            Err(why) => format!("  ({why})"),
+        let note = match (&grade.found_in, grade.problems.len()) {
+            (Err(why), _) => format!("  ({why})"),
+            (Ok(_), 0) => String::new(),
+            (Ok(_), n) => match self.lang {
+                Lang::En => format!("  ({n} problems: see grades.csv)"),
+                Lang::Es => format!("  ({n} avisos: mira grades.csv)"),
+            },
         };
-        eprintln!(
+        let line = format!(
             "[{}/{}] {:<20} {}  total {:>5}  ({} s){note}",
-            self.done,
-            self.total,
+            self.bar.position(),
+            self.bar.length().unwrap_or(0),
             grade.id,
             labs.join("  "),
             grade.total(),
             grade.seconds
         );
-        self.draw();
+        // Above the bar on a terminal, and also where there is no bar.
+        self.bar.suspend(|| eprintln!("{line}"));
     }
 
-    fn draw(&mut self) {
-        if !self.terminal {
-            return;
-        }
-        let line = format!(
-            "[{}/{}] {} grading {}",
-            self.done,
-            self.total,
-            minutes(self.start.elapsed()),
-            self.running.join(", ")
-        );
-        let line: String = line.chars().take(100).collect();
-        eprint!("\r{line:<width$}", width = self.width);
-        self.width = line.chars().count();
-        let _ = std::io::stderr().flush();
-    }
-
-    pub fn clear(&mut self) {
-        if self.terminal && self.width > 0 {
-            eprint!("\r{:width$}\r", "", width = self.width);
-            self.width = 0;
-        }
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
 pub fn minutes(elapsed: Duration) -> String {
     let secs = elapsed.as_secs();
     format!("{}m{:02}s", secs / 60, secs % 60)
+}
+
+/// The time since `start`, as the console shows it.
+pub fn since(start: Instant) -> String {
+    minutes(start.elapsed())
 }

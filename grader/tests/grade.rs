@@ -1,25 +1,17 @@
-//! The grader's own tests: one generated class, graded once by the `grade`
-//! binary, and one behaviour of the result checked per test.
-//! Run: `cargo test -p sockets-lab-grader` (it builds and grades a class: a
-//! minute or two, more the first time). It grades with the kit's reference
-//! solutions/, so it needs them: it is no part of a handout's grading.
+//! The grader's own tests: one generated class graded once in the sandbox
+//! by the `grade` binary, one smaller class without it, and the progress
+//! form on a checkout; one behaviour of the result checked per test.
+//! Run: `cargo test -p sockets-lab-grader` (it builds and grades the
+//! classes: about a minute warm, more the first time). It grades with the
+//! kit's reference solutions/, so it needs them: it is no part of a
+//! handout's grading.
 //!
-//! The class: `correct` (the reference solutions in a labs/ folder),
-//! `starter` (a whole kit one level deeper, with the untouched starters in
-//! labs/ and the solutions in a solutions/ folder it must not take),
-//! `cheater` (starters, and tests/ and Cargo.toml rewritten to pass
-//! anything), `broken` (the bare lab files, lab 2's server not compiling),
-//! `zipped.zip` (the solutions in a repository download's layout),
-//! `partial` (such a zip left in the student's folder, with lab 1 and half
-//! of lab 2), `empty`, and `hangs` (a lab 1 client that leaves a process
-//! holding its output, so lab 1's tests never finish).
+//! Every student hands in the least that shows their case, mostly lab 1
+//! only, so the class grades fast. The honest ways to hand in are in
+//! `write_class`; the attacks (class/attacks.rs) each hand in a lab 1
+//! server that attacks first and then is the starter or the solution.
 
-#[allow(dead_code)]
-#[path = "../src/json.rs"]
-mod json;
-#[allow(dead_code)]
-#[path = "../src/unzip.rs"]
-mod unzip;
+mod class;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,60 +20,114 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use json::Json;
+use serde_json::Value;
 use wait_timeout::ChildExt;
 
-/// Each lab's tests may run this long; only `hangs` should need it all.
-const LAB_LIMIT: &str = "20";
-/// The whole class, cold (nothing built yet) on a loaded 2-core machine.
-const CLASS_DEADLINE: Duration = Duration::from_secs(600);
+use class::{
+    KIT, copy_kit, lab_files, labs, processes_with, read, snapshot, token, write_class,
+    write_unsafe_class,
+};
 
-/// The kit: the workspace this package is in (grader/ is one of its members).
-const KIT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+/// Each lab's tests may run this long in the sandboxed class.
+const LAB_LIMIT: &str = "60";
+/// In the class without a sandbox, where one student's lab hangs.
+const HANG_LIMIT: &str = "10";
+/// One grader run, cold (nothing built yet) on a loaded 2-core machine.
+const RUN_DEADLINE: Duration = Duration::from_secs(900);
 
+/// What the class's runs left, read once for all the tests.
 struct Graded {
+    root: PathBuf,
     submissions: PathBuf,
+    /// The copy of the kit the class was graded with, as it was before.
+    kit: PathBuf,
+    kit_before: BTreeMap<PathBuf, Vec<u8>>,
     out: PathBuf,
-    /// What the class run printed on stderr.
+    /// What the class run printed on its terminal (stderr and /dev/tty).
     console: String,
     csv: String,
-    grades: Json,
-    /// The snapshot of SUBMISSIONS taken before grading.
+    grades: Value,
     before: BTreeMap<PathBuf, Vec<u8>>,
-    /// The progress form, run on a checkout whose lab 1 is done.
+    /// The class graded without a sandbox.
+    unsafe_out: PathBuf,
+    unsafe_console: String,
+    unsafe_grades: Value,
+    /// The progress form, in Spanish, on a checkout whose lab 1 is done.
     table: String,
-    classroom: Json,
+    classroom: Value,
+    /// Processes still running after the runs, by command line.
+    processes_after: Vec<String>,
 }
 
 fn graded() -> &'static Graded {
     static GRADED: OnceLock<Graded> = OnceLock::new();
-    GRADED.get_or_init(grade_the_class)
+    GRADED.get_or_init(grade_the_classes)
 }
 
-fn grade_the_class() -> Graded {
+fn grade_the_classes() -> Graded {
     let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("grade-class");
     let _ = fs::remove_dir_all(&root);
+    // The instructor's kit, a copy: the attacks must leave it unchanged.
+    let kit = root.join("instructors-kit");
+    copy_kit(Path::new(KIT), &kit, true);
+    let kit_before = snapshot(&kit);
     let submissions = root.join("submissions");
-    let out = root.join("out");
-    write_class(&submissions);
+    write_class(&root, &submissions);
     let before = snapshot(&submissions);
+    let out = root.join("out");
+    let scratch = Path::new(KIT).join("target/grade-tests");
 
-    let (_, console) = run_grader(&[
-        submissions.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--jobs",
-        "2",
-        "--timeout",
-        LAB_LIMIT,
-    ]);
+    let (_, console) = run_grader(
+        &kit,
+        &[
+            submissions.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--timeout",
+            LAB_LIMIT,
+            "--kit",
+            kit.to_str().unwrap(),
+            "--scratch",
+            scratch.join("sandbox").to_str().unwrap(),
+        ],
+        true,
+        &[],
+    );
     let csv = read(&out.join("grades.csv"));
-    let grades = Json::parse(&read(&out.join("grades.json"))).expect("grades.json is JSON");
+    let grades =
+        serde_json::from_str(&read(&out.join("grades.json"))).expect("grades.json is JSON");
+
+    // Without a sandbox: a program that never lets its tests finish, and
+    // the daemon, which only the run's marker finds there.
+    let unsafe_submissions = root.join("unsafe-submissions");
+    write_unsafe_class(&unsafe_submissions);
+    let unsafe_out = root.join("unsafe-out");
+    let (_, unsafe_console) = run_grader(
+        &kit,
+        &[
+            unsafe_submissions.to_str().unwrap(),
+            "--out",
+            unsafe_out.to_str().unwrap(),
+            "--timeout",
+            HANG_LIMIT,
+            "--no-sandbox",
+            "--kit",
+            kit.to_str().unwrap(),
+            "--scratch",
+            scratch.join("no-sandbox").to_str().unwrap(),
+        ],
+        false,
+        &[],
+    );
+    let unsafe_grades =
+        serde_json::from_str(&read(&unsafe_out.join("grades.json"))).expect("grades.json is JSON");
 
     // The progress form, on a checkout of the kit whose student finished
-    // lab 1 only; the scratch folder is the one the class used.
+    // lab 1 only, in the target folder its `cargo test` would use.
     let checkout = root.join("checkout");
-    copy_kit(Path::new(KIT), &checkout);
+    copy_kit(Path::new(KIT), &checkout, false);
     for file in lab_files(1) {
         fs::copy(
             Path::new(KIT).join("solutions").join(&file),
@@ -90,31 +136,74 @@ fn grade_the_class() -> Graded {
         .unwrap();
     }
     let classroom_file = root.join("classroom.json");
-    let (table, _) = run_grader(&[
-        "--kit",
-        checkout.to_str().unwrap(),
-        "--scratch",
-        Path::new(KIT).join("target/grade").to_str().unwrap(),
-        "--classroom",
-        classroom_file.to_str().unwrap(),
-    ]);
-    let classroom = Json::parse(&read(&classroom_file)).expect("the Classroom result is JSON");
+    let (table, _) = run_grader(
+        &checkout,
+        &[
+            "--kit",
+            checkout.to_str().unwrap(),
+            "--classroom",
+            classroom_file.to_str().unwrap(),
+        ],
+        false,
+        &[
+            (
+                "CARGO_TARGET_DIR",
+                scratch.join("checkout").to_str().unwrap(),
+            ),
+            ("SOCKETS_LAB_LANG", "es"),
+        ],
+    );
+    let classroom =
+        serde_json::from_str(&read(&classroom_file)).expect("the Classroom result is JSON");
     Graded {
+        root,
         submissions,
+        kit,
+        kit_before,
         out,
         console,
         csv,
         grades,
         before,
+        unsafe_out,
+        unsafe_console,
+        unsafe_grades,
         table,
         classroom,
+        processes_after: processes_with(&token()),
     }
 }
 
-/// Runs `grade` with `args`, to its end or the deadline; its stdout and stderr.
-fn run_grader(args: &[&str]) -> (String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_grade"))
-        .args(args)
+/// Runs `grade` in `dir` with `args`, to its end or the deadline; its
+/// stdout and what it printed on its terminal. `on_a_terminal`: under
+/// `script`, so that it has a terminal a program could write to.
+fn run_grader(
+    dir: &Path,
+    args: &[&str],
+    on_a_terminal: bool,
+    env: &[(&str, &str)],
+) -> (String, String) {
+    let grade = env!("CARGO_BIN_EXE_grade");
+    let script = Path::new("/usr/bin/script");
+    let mut command = if on_a_terminal && script.exists() {
+        let line: Vec<String> = std::iter::once(grade)
+            .chain(args.iter().copied())
+            .map(|a| format!("'{a}'"))
+            .collect();
+        let mut command = Command::new(script);
+        // stdout and stderr both go to the terminal; script copies it.
+        command.args(["-q", "-e", "-c", &line.join(" "), "/dev/null"]);
+        command
+    } else {
+        let mut command = Command::new(grade);
+        command.args(args);
+        command
+    };
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command
+        .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -124,14 +213,14 @@ fn run_grader(args: &[&str]) -> (String, String) {
     let stderr = child.stderr.take().unwrap();
     let stdout = std::thread::spawn(move || std::io::read_to_string(stdout).unwrap_or_default());
     let stderr = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let status = match child.wait_timeout(CLASS_DEADLINE).unwrap() {
+    let status = match child.wait_timeout(RUN_DEADLINE).unwrap() {
         Some(status) => status,
         None => {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
                 "grade {args:?} did not finish within {} s; stderr:\n{}",
-                CLASS_DEADLINE.as_secs(),
+                RUN_DEADLINE.as_secs(),
                 stderr.join().unwrap()
             );
         }
@@ -139,284 +228,48 @@ fn run_grader(args: &[&str]) -> (String, String) {
     let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
     assert!(
         status.success(),
-        "grade {args:?} failed ({status}); stderr:\n{stderr}"
+        "grade {args:?} failed ({status}); stdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    (stdout, stderr)
-}
-
-// ---------------------------------------------------------------------------
-// The class
-
-fn write_class(submissions: &Path) {
-    let kit = Path::new(KIT);
-    let all_files = || (1..=labs().len()).flat_map(|n| lab_files(n as u32));
-
-    let correct = submissions.join("correct/labs");
-    for file in all_files() {
-        copy(&kit.join("solutions").join(&file), &correct.join(&file));
-    }
-
-    let starter = submissions.join("starter/sockets-lab-main");
-    copy_kit(kit, &starter);
-    for file in all_files() {
-        copy(
-            &kit.join("solutions").join(&file),
-            &starter.join("solutions").join(&file),
-        );
-    }
-
-    let cheater = submissions.join("cheater");
-    copy_kit(kit, &cheater);
-    for lab in labs() {
-        fs::write(
-            cheater.join(format!("tests/{lab}.rs")),
-            "#[test]\nfn everything_passes() {}\n",
-        )
-        .unwrap();
-    }
-    let manifest = fs::read_to_string(kit.join("Cargo.toml")).unwrap();
-    fs::write(
-        cheater.join("Cargo.toml"),
-        manifest.replace("[dev-dependencies]", "[dev-dependencies]\n# edited"),
-    )
-    .unwrap();
-
-    let broken = submissions.join("broken");
-    for file in all_files() {
-        copy(&kit.join("solutions").join(&file), &broken.join(&file));
-    }
-    let mut server = fs::read_to_string(broken.join("lab2_server.rs")).unwrap();
-    server.push_str("\nfn half_done() -> u32 {\n    \"not a number\"\n}\n");
-    fs::write(broken.join("lab2_server.rs"), server).unwrap();
-
-    let zipped: Vec<(String, Vec<u8>)> = all_files()
-        .map(|file| {
-            let bytes = fs::read(kit.join("solutions").join(&file)).unwrap();
-            (format!("sockets-lab-main/labs/{file}"), bytes)
-        })
-        .chain([(
-            "sockets-lab-main/README.md".to_string(),
-            b"# sockets-lab\n".to_vec(),
-        )])
-        .collect();
-    write_zip(&submissions.join("zipped.zip"), &zipped);
-
-    // A repository download left zipped inside the student's folder, with
-    // lab 1 done, lab 2's server done (its client not handed in), and
-    // nothing of labs 3 and later.
-    let partial: Vec<(String, Vec<u8>)> = lab_files(1)
-        .into_iter()
-        .chain(["lab2_server.rs".to_string()])
-        .map(|file| {
-            let bytes = fs::read(kit.join("solutions").join(&file)).unwrap();
-            (format!("sockets-lab-main/labs/{file}"), bytes)
-        })
-        .collect();
-    write_zip(&submissions.join("partial/sockets-lab-main.zip"), &partial);
-
-    fs::create_dir_all(submissions.join("empty")).unwrap();
-
-    let hangs = submissions.join("hangs/labs");
-    copy(
-        &kit.join("solutions/lab1_server.rs"),
-        &hangs.join("lab1_server.rs"),
-    );
-    fs::write(
-        hangs.join("lab1_client.rs"),
-        "// Starts a copy of itself that keeps stdout open for ever (parked): a\n\
-         // test that reads this program's output to its end waits for ever.\n\
-         fn main() {\n    \
-             if std::env::args().any(|a| a == \"--linger\") {\n        \
-                 loop { std::thread::park(); }\n    \
-             }\n    \
-             let me = std::env::current_exe().unwrap();\n    \
-             let _ = std::process::Command::new(me).arg(\"--linger\").spawn();\n\
-         }\n",
-    )
-    .unwrap();
-}
-
-/// The labs of the kit, from its tests/labN.rs files.
-fn labs() -> Vec<String> {
-    let mut numbers: Vec<u32> = fs::read_dir(Path::new(KIT).join("tests"))
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().to_string_lossy().into_owned();
-            name.strip_prefix("lab")?.strip_suffix(".rs")?.parse().ok()
-        })
-        .collect();
-    numbers.sort();
-    numbers.iter().map(|n| format!("lab{n}")).collect()
-}
-
-/// Lab `n`'s program files in labs/ (`lab1_server.rs`, ...).
-fn lab_files(n: u32) -> Vec<String> {
-    let prefix = format!("lab{n}_");
-    let mut files: Vec<String> = fs::read_dir(Path::new(KIT).join("labs"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|f| f.starts_with(&prefix) && f.ends_with(".rs"))
-        .collect();
-    files.sort();
-    files
-}
-
-/// The kit as a student's checkout has it: everything but its build
-/// outputs, its history and the solutions.
-fn copy_kit(kit: &Path, to: &Path) {
-    for entry in fs::read_dir(kit).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if ["target", ".git", "solutions"]
-            .iter()
-            .any(|skip| name == *skip)
-        {
-            continue;
-        }
-        copy_tree(&entry.path(), &to.join(&name));
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    if from.is_dir() {
-        for entry in fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            copy_tree(&entry.path(), &to.join(entry.file_name()));
-        }
+    if on_a_terminal && script.exists() {
+        (String::new(), stdout)
     } else {
-        copy(from, to);
+        (stdout, stderr)
     }
-}
-
-fn copy(from: &Path, to: &Path) {
-    fs::create_dir_all(to.parent().unwrap()).unwrap();
-    fs::copy(from, to).unwrap_or_else(|e| panic!("could not copy {}: {e}", from.display()));
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_else(|e| panic!("could not read {}: {e}", path.display()))
-}
-
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                files.insert(path.clone(), Vec::new());
-                stack.push(path);
-            } else {
-                files.insert(path.clone(), fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
-
-/// A zip with deflated entries, as a repository download is.
-fn write_zip(path: &Path, files: &[(String, Vec<u8>)]) {
-    fn field(out: &mut Vec<u8>, values: &[u32], widths: &[usize]) {
-        for (value, width) in values.iter().zip(widths) {
-            out.extend_from_slice(&value.to_le_bytes()[..*width]);
-        }
-    }
-    let (mut zip, mut directory) = (Vec::new(), Vec::new());
-    for (name, bytes) in files {
-        let packed = miniz_oxide::deflate::compress_to_vec(bytes, 6);
-        let (crc, offset) = (unzip::crc32(bytes), zip.len() as u32);
-        let (packed_len, len, name_len) =
-            (packed.len() as u32, bytes.len() as u32, name.len() as u32);
-        // signature, version, flags, method (8: deflate), time, date, crc,
-        // sizes, name length, extra length
-        field(
-            &mut zip,
-            &[
-                0x0403_4b50,
-                20,
-                0,
-                8,
-                0,
-                0x21,
-                crc,
-                packed_len,
-                len,
-                name_len,
-                0,
-            ],
-            &[4, 2, 2, 2, 2, 2, 4, 4, 4, 2, 2],
-        );
-        zip.extend_from_slice(name.as_bytes());
-        zip.extend_from_slice(&packed);
-        // the same, as the central directory has it, with the entry's offset
-        field(
-            &mut directory,
-            &[
-                0x0201_4b50,
-                20,
-                20,
-                0,
-                8,
-                0,
-                0x21,
-                crc,
-                packed_len,
-                len,
-                name_len,
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            ],
-            &[4, 2, 2, 2, 2, 2, 2, 4, 4, 4, 2, 2, 2, 2, 2, 4, 4],
-        );
-        directory.extend_from_slice(name.as_bytes());
-    }
-    let (count, at, size) = (files.len() as u32, zip.len() as u32, directory.len() as u32);
-    zip.extend_from_slice(&directory);
-    field(
-        &mut zip,
-        &[0x0605_4b50, 0, 0, count, count, size, at, 0],
-        &[4, 2, 2, 2, 2, 4, 4, 2],
-    );
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, zip).unwrap();
 }
 
 // ---------------------------------------------------------------------------
 // Reading the results
 
-fn student(id: &str) -> &'static Json {
-    let grades = &graded().grades;
-    grades
-        .get("students")
+fn student_in<'a>(grades: &'a Value, id: &str) -> &'a Value {
+    grades["students"]
         .as_array()
+        .unwrap()
         .iter()
-        .find(|s| s.get("student").as_str() == Some(id))
-        .unwrap_or_else(|| panic!("no {id} in grades.json:\n{}", grades.pretty()))
+        .find(|s| s["student"] == id)
+        .unwrap_or_else(|| panic!("no {id} in grades.json:\n{grades:#}"))
+}
+
+fn student(id: &str) -> &'static Value {
+    student_in(&graded().grades, id)
 }
 
 /// `student`'s row of grades.csv, by column.
 fn row(id: &str) -> BTreeMap<String, String> {
-    let mut lines = graded().csv.lines();
+    let csv = graded().csv.trim_start_matches('\u{feff}');
+    let mut lines = csv.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let line = lines
         .find(|l| l.split(',').next() == Some(id))
-        .unwrap_or_else(|| panic!("no row for {id} in grades.csv:\n{}", graded().csv));
+        .unwrap_or_else(|| panic!("no row for {id} in grades.csv:\n{csv}"));
     header
         .iter()
         .map(|h| h.to_string())
-        .zip(line.split(',').map(str::to_string))
+        .zip(line.splitn(header.len(), ',').map(str::to_string))
         .collect()
 }
 
 fn lab_status(id: &str, lab: &str) -> String {
-    student(id)
-        .get("labs")
-        .get(lab)
-        .get("status")
+    student(id)["labs"][lab]["status"]
         .as_str()
         .unwrap()
         .to_string()
@@ -426,29 +279,32 @@ fn feedback(id: &str) -> String {
     read(&graded().out.join(format!("feedback/{id}.md")))
 }
 
-fn number(value: &Json) -> f64 {
-    match value {
-        Json::Number(n) => *n,
-        other => panic!("not a number: {other:?}"),
-    }
+fn problems(id: &str) -> String {
+    row(id)["problems"].clone()
+}
+
+#[track_caller]
+fn assert_lab1(id: &str, score: &str) {
+    assert_eq!(
+        row(id)["lab1"],
+        score,
+        "{id}'s lab 1 in grades.csv: {:?}\n{}",
+        row(id),
+        feedback(id)
+    );
 }
 
 #[track_caller]
 fn assert_every_lab(id: &str, score: &str) {
     let row = row(id);
     for lab in labs() {
-        assert_eq!(
-            row[&lab],
-            score,
-            "{id}'s {lab} in grades.csv; the row: {row:?}\n{}",
-            feedback(id)
-        );
+        assert_eq!(row[&lab], score, "{id}'s {lab}: {row:?}\n{}", feedback(id));
     }
     assert_eq!(row["total"], score, "{id}'s total; the row: {row:?}");
 }
 
 // ---------------------------------------------------------------------------
-// The behaviours
+// Grading as a teacher would
 
 #[test]
 fn a_student_with_the_reference_solutions_scores_100_in_every_lab() {
@@ -457,25 +313,20 @@ fn a_student_with_the_reference_solutions_scores_100_in_every_lab() {
 
 #[test]
 fn a_student_who_handed_in_the_untouched_starters_scores_0() {
-    assert_every_lab("starter", "0");
-}
-
-#[test]
-fn the_tests_the_starters_pass_are_listed_as_given_and_score_nothing() {
-    let lab1 = student("starter").get("labs").get("lab1");
-    let results: Vec<&str> = lab1
-        .get("tests")
+    assert_lab1("starter", "0");
+    let results: Vec<&str> = student("starter")["labs"]["lab1"]["tests"]
         .as_array()
+        .unwrap()
         .iter()
-        .map(|t| t.get("result").as_str().unwrap())
+        .map(|t| t["result"].as_str().unwrap())
         .collect();
     assert!(
         results.contains(&"given"),
-        "no given test in the starter's lab 1: {results:?}"
+        "no given test in lab 1: {results:?}"
     );
     assert!(
         !results.contains(&"passed"),
-        "a scored test passed against the starter: {results:?}"
+        "a scored test passed: {results:?}"
     );
     assert!(
         feedback("starter").contains("Given tests"),
@@ -486,43 +337,31 @@ fn the_tests_the_starters_pass_are_listed_as_given_and_score_nothing() {
 
 #[test]
 fn a_kit_copied_whole_is_graded_by_its_labs_folder_not_its_solutions() {
-    let found_in = student("starter").get("found_in").as_str().unwrap();
-    assert_eq!(found_in, "starter: sockets-lab-main/labs");
+    assert_eq!(
+        student("starter")["found_in"],
+        "starter: sockets-lab-main/labs"
+    );
 }
 
 #[test]
 fn a_student_who_rewrote_the_tests_is_graded_by_the_kits_tests() {
-    assert_every_lab("cheater", "0");
-    let lab1 = student("cheater").get("labs").get("lab1").get("tests");
-    let names: Vec<&str> = lab1
+    assert_lab1("cheater", "0");
+    let names: Vec<&str> = student("cheater")["labs"]["lab1"]["tests"]
         .as_array()
+        .unwrap()
         .iter()
-        .map(|t| t.get("name").as_str().unwrap())
+        .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert!(
-        !names.contains(&"everything_passes"),
-        "the student's own test was run: {names:?}"
-    );
+    assert!(!names.contains(&"everything_passes"), "{names:?}");
     assert!(names.len() > 5, "lab 1 has only {names:?}");
 }
 
 #[test]
 fn a_lab_that_does_not_compile_scores_0_and_the_other_labs_are_graded() {
-    let row = row("broken");
-    for lab in labs() {
-        let expected = if lab == "lab2" { "0" } else { "100" };
-        assert_eq!(
-            row[&lab],
-            expected,
-            "broken's {lab}; the row: {row:?}\n{}",
-            feedback("broken")
-        );
-    }
+    assert_lab1("broken", "100");
+    assert_eq!(row("broken")["lab2"], "0");
     assert_eq!(lab_status("broken", "lab2"), "did not compile");
-}
-
-#[test]
-fn the_compilers_errors_go_into_the_feedback() {
+    assert_eq!(problems("broken"), "", "its stub is no change to the kit");
     let text = feedback("broken");
     assert!(
         text.contains("`labs/lab2_server.rs` does not compile"),
@@ -537,19 +376,20 @@ fn the_compilers_errors_go_into_the_feedback() {
 
 #[test]
 fn a_zip_of_a_repository_download_is_unpacked_and_graded() {
-    assert_every_lab("zipped", "100");
-    let found_in = student("zipped").get("found_in").as_str().unwrap();
-    assert_eq!(found_in, "zipped.zip: sockets-lab-main/labs");
+    assert_lab1("zipped", "100");
+    assert_eq!(
+        student("zipped")["found_in"],
+        "zipped.zip: sockets-lab-main/labs"
+    );
 }
 
 #[test]
 fn a_zip_left_inside_a_students_folder_is_unpacked() {
-    let found_in = student("partial").get("found_in").as_str().unwrap();
     assert_eq!(
-        found_in,
+        student("partial")["found_in"],
         "partial/sockets-lab-main.zip: sockets-lab-main/labs"
     );
-    assert_eq!(row("partial")["lab1"], "100", "{}", feedback("partial"));
+    assert_lab1("partial", "100");
 }
 
 #[test]
@@ -575,9 +415,10 @@ fn a_file_not_handed_in_is_graded_as_its_starter_and_a_lab_not_handed_in_scores_
 #[test]
 fn an_empty_folder_scores_0_is_reported_and_the_run_goes_on() {
     assert_every_lab("empty", "0");
-    assert_eq!(
-        student("empty").get("problem").as_str(),
-        Some("no lab files found")
+    assert!(
+        problems("empty").contains("no lab files found"),
+        "{:?}",
+        row("empty")
     );
     let console = &graded().console;
     assert!(
@@ -592,56 +433,262 @@ fn an_empty_folder_scores_0_is_reported_and_the_run_goes_on() {
 }
 
 #[test]
-fn a_program_that_never_lets_its_tests_finish_costs_its_lab_only() {
+fn of_two_copies_of_the_kit_the_newest_is_graded_and_the_choice_said() {
+    assert_lab1("twocopies", "100");
     assert_eq!(
-        lab_status("hangs", "lab1"),
-        "timed out",
-        "{}",
-        feedback("hangs")
+        student("twocopies")["found_in"],
+        "twocopies: sockets-lab-main (1)/labs"
     );
-    assert_eq!(row("hangs")["lab1"], "0");
-    let text = feedback("hangs");
     assert!(
-        text.contains(&format!("did not finish within {LAB_LIMIT} s")),
-        "{text}"
+        problems("twocopies").contains("several copies"),
+        "{}",
+        problems("twocopies")
     );
-    // The students after it were graded: the run went on.
-    assert_every_lab("zipped", "100");
 }
 
 #[test]
-fn the_gradebook_has_a_column_per_lab_and_a_row_per_student_in_order() {
-    let mut lines = graded().csv.lines();
+fn a_folder_and_a_zip_of_one_student_are_one_hand_in_and_the_newest_is_graded() {
+    assert_lab1("both", "100");
+    assert_eq!(
+        student("both")["found_in"],
+        "both.zip: sockets-lab-main/labs"
+    );
+    assert!(
+        problems("both").contains("`both: labs`"),
+        "{}",
+        problems("both")
+    );
+}
+
+#[test]
+fn lab_files_renamed_by_the_system_are_graded_under_the_kits_names() {
+    assert_lab1("Ángela", "100");
+    let problems = problems("Ángela");
+    assert!(
+        problems.contains("`labs/Lab1_Server.rs` was graded as `labs/lab1_server.rs`"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("`labs/lab1_client (1).rs` was graded as"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn lab_files_elsewhere_are_graded_when_labs_holds_the_untouched_starters() {
+    assert_lab1("elsewhere", "100");
+    assert_eq!(
+        student("elsewhere")["found_in"],
+        "elsewhere: sockets-lab/src"
+    );
+    assert!(
+        problems("elsewhere").contains("untouched starters"),
+        "{}",
+        problems("elsewhere")
+    );
+    assert!(
+        !problems("elsewhere").contains("newest"),
+        "{}",
+        problems("elsewhere")
+    );
+}
+
+#[test]
+fn build_outputs_and_large_files_are_skipped_not_held_against_the_student() {
+    assert_lab1("large", "100");
+    let problems = problems("large");
+    assert!(
+        problems.contains("`sockets-lab-main/labs/notes.rs` is over 1 MiB"),
+        "{problems}"
+    );
+    assert!(!problems.contains("target"), "{problems}");
+}
+
+#[test]
+fn a_tar_gz_and_a_zip_in_capitals_are_graded() {
+    assert_lab1("tarred", "100");
+    assert_lab1("capitals", "100");
+}
+
+#[test]
+fn an_archive_the_grader_cannot_open_gets_a_row_with_the_reason() {
+    assert_every_lab("rarred", "0");
+    assert!(
+        problems("rarred").contains(".rar archive"),
+        "{}",
+        problems("rarred")
+    );
+}
+
+#[test]
+fn a_symbolic_link_is_not_followed_and_the_feedback_says_why() {
+    let lab1: f64 = row("zoe")["lab1"].parse().unwrap();
+    assert!(lab1 < 100.0, "its server is a link, not graded: {lab1}");
+    let text = feedback("zoe");
+    assert!(
+        text.contains("`labs/lab1_server.rs` is a symbolic link"),
+        "{text}"
+    );
+    assert!(text.contains("es un enlace simbólico"), "{text}");
+}
+
+#[test]
+fn a_zip_bomb_stops_early_with_a_reason() {
+    assert_every_lab("bomb", "0");
+    assert!(
+        problems("bomb").contains("zip bomb"),
+        "{}",
+        problems("bomb")
+    );
+    let seconds = student("bomb")["seconds"].as_f64().unwrap();
+    assert!(seconds < 40.0, "unpacking took {seconds} s");
+}
+
+#[test]
+fn a_lab_using_a_crate_the_kit_lacks_says_only_the_kits_crates_are_there() {
+    assert_lab1("rand-user", "0");
+    assert_eq!(lab_status("rand-user", "lab1"), "did not compile");
+    let problems = problems("rand-user");
+    assert!(
+        problems.contains("the crate `rand`, which the kit does not have"),
+        "{problems}"
+    );
+    assert!(problems.contains("clap"), "{problems}");
+}
+
+// ---------------------------------------------------------------------------
+// The attacks: none changes a grade or leaves a process
+
+#[test]
+fn a_program_that_rewrites_the_next_labs_tests_changes_no_grade() {
+    assert_eq!(
+        row("rewrites-lab2")["lab2"],
+        "0",
+        "{}",
+        feedback("rewrites-lab2")
+    );
+    let tests = student("rewrites-lab2")["labs"]["lab2"]["tests"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(tests > 5, "lab 2 graded with {tests} tests");
+}
+
+#[test]
+fn a_program_cannot_write_the_instructors_kit() {
+    let graded = graded();
+    let after = snapshot(&graded.kit);
+    let changed: Vec<_> = after
+        .keys()
+        .chain(graded.kit_before.keys())
+        .filter(|p| after.get(*p) != graded.kit_before.get(*p))
+        .filter(|p| !p.starts_with(graded.kit.join("target")))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "the instructor's kit changed: {changed:?}"
+    );
+    assert_lab1("writes-the-kit", "100");
+}
+
+#[test]
+fn results_forged_through_proc_change_no_grade() {
+    assert_lab1("forges", "0");
+}
+
+#[test]
+fn a_daemon_left_behind_is_killed_with_its_lab() {
+    let graded = graded();
+    assert!(
+        graded.processes_after.is_empty(),
+        "still running after the grader: {:?}",
+        graded.processes_after
+    );
+    assert_lab1("daemon", "100");
+}
+
+#[test]
+fn a_program_cannot_leak_other_files_into_its_feedback() {
+    let text = feedback("leaks");
+    assert!(
+        text.contains("LEAK-ATTEMPT"),
+        "the program's stderr is quoted:\n{text}"
+    );
+    for secret in ["root:x:0:0", "ROSTER-SECRET", "CORRECT-STUDENT-SECRET"] {
+        assert!(!text.contains(secret), "{secret} leaked:\n{text}");
+    }
+}
+
+#[test]
+fn a_program_cannot_write_on_the_instructors_terminal() {
+    let console = &graded().console;
+    assert!(
+        !console.contains("FAKE-PROGRESS-LINE"),
+        "the console said:\n{console}"
+    );
+    assert_lab1("tty", "100");
+}
+
+#[test]
+fn no_instructor_path_shows_in_any_feedback() {
+    let graded = graded();
+    for entry in fs::read_dir(graded.out.join("feedback")).unwrap() {
+        let text = read(&entry.unwrap().path());
+        for path in [
+            &graded.root,
+            Path::new(KIT),
+            Path::new(env!("CARGO_MANIFEST_DIR")),
+        ] {
+            let shown = path.to_string_lossy();
+            assert!(!text.contains(shown.as_ref()), "{shown} in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn test_messages_have_no_libtest_thread_header() {
+    let text = feedback("starter");
+    assert!(!text.contains("panicked at tests/"), "{text}");
+    assert!(text.contains("expected"), "{text}");
+}
+
+// ---------------------------------------------------------------------------
+// The outputs
+
+#[test]
+fn the_gradebook_has_a_bom_a_column_per_lab_and_a_row_per_student_in_spanish_order() {
+    let csv = &graded().csv;
+    assert!(csv.starts_with('\u{feff}'), "no byte order mark");
+    let mut lines = csv.trim_start_matches('\u{feff}').lines();
     assert_eq!(
         lines.next().unwrap(),
-        format!("student,{},total", labs().join(","))
+        format!("student,{},total,problems", labs().join(","))
     );
     let ids: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
-    assert_eq!(
-        ids,
-        [
-            "broken", "cheater", "correct", "empty", "hangs", "partial", "starter", "zipped"
-        ]
-    );
+    let position = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+    assert!(position("Ángela") < position("both"), "{ids:?}");
+    assert!(position("twocopies") < position("zoe"), "{ids:?}");
+    assert_eq!(ids.len(), 24, "every hand-in has a row: {ids:?}");
 }
 
 #[test]
 fn grades_json_has_the_csvs_figures_and_every_tests_result() {
     let correct = student("correct");
-    assert_eq!(correct.get("total"), &Json::Number(100.0));
+    assert_eq!(correct["total"], 100.0);
     for lab in labs() {
-        let lab = correct.get("labs").get(&lab);
-        let tests = lab.get("tests").as_array();
+        let lab = &correct["labs"][&lab];
+        let tests = lab["tests"].as_array().unwrap();
         assert!(!tests.is_empty());
         assert!(
             tests
                 .iter()
-                .all(|t| matches!(t.get("result").as_str(), Some("passed" | "given"))),
-            "{}",
-            lab.pretty()
+                .all(|t| t["result"] == "passed" || t["result"] == "given"),
+            "{lab:#}"
         );
-        assert_eq!(lab.get("passed"), lab.get("scored"));
+        assert_eq!(lab["passed"], lab["scored"]);
     }
+    let problems = student("rarred")["problems"].to_string();
+    assert!(problems.contains(".rar archive"), "{problems}");
 }
 
 #[test]
@@ -672,7 +719,80 @@ fn nothing_under_submissions_is_changed() {
 }
 
 #[test]
-fn the_progress_form_prints_a_row_per_lab_with_what_to_do_next() {
+fn with_a_sandbox_no_output_warns() {
+    assert!(
+        !graded().console.contains("WARNING: no sandbox"),
+        "{}",
+        graded().console
+    );
+    assert!(!feedback("correct").contains("no sandbox"));
+}
+
+// ---------------------------------------------------------------------------
+// Without a sandbox
+
+#[test]
+fn without_a_sandbox_every_output_says_so_loudly() {
+    let graded = graded();
+    assert!(
+        graded.unsafe_console.contains("WARNING: no sandbox"),
+        "{}",
+        graded.unsafe_console
+    );
+    assert!(
+        graded
+            .unsafe_console
+            .contains("docs/en/instructors.md#grade-in-a-container")
+    );
+    let csv = read(&graded.unsafe_out.join("grades.csv"));
+    assert!(
+        csv.lines().skip(1).all(|l| l.contains("no sandbox")),
+        "{csv}"
+    );
+    assert!(
+        graded.unsafe_grades["warning"]
+            .as_str()
+            .unwrap()
+            .contains("no sandbox")
+    );
+    let text = read(&graded.unsafe_out.join("feedback/daemon.md"));
+    assert!(text.contains("ADVERTENCIA: sin sandbox"), "{text}");
+}
+
+#[test]
+fn a_program_that_never_lets_its_tests_finish_costs_its_lab_only() {
+    let hangs = student_in(&graded().unsafe_grades, "hangs");
+    assert_eq!(hangs["labs"]["lab1"]["status"], "timed out", "{hangs:#}");
+    assert_eq!(hangs["labs"]["lab1"]["score"], 0.0);
+    let text = read(&graded().unsafe_out.join("feedback/hangs.md"));
+    assert!(
+        text.contains(&format!("did not finish within {HANG_LIMIT} s")),
+        "{text}"
+    );
+}
+
+#[test]
+fn without_a_sandbox_a_daemon_left_behind_is_listed_and_killed() {
+    let daemon = student_in(&graded().unsafe_grades, "daemon");
+    let leftovers = daemon["labs"]["lab1"]["leftovers"].to_string();
+    assert!(leftovers.contains(&token()), "{daemon:#}");
+    let text = read(&graded().unsafe_out.join("feedback/daemon.md"));
+    assert!(
+        text.contains("still running when this lab's tests ended"),
+        "{text}"
+    );
+    assert!(
+        graded().processes_after.is_empty(),
+        "{:?}",
+        graded().processes_after
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The progress form
+
+#[test]
+fn the_progress_form_prints_a_row_per_lab_in_spanish_with_what_to_do_next() {
     let table = &graded().table;
     let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("lab")).collect();
     assert_eq!(
@@ -680,42 +800,36 @@ fn the_progress_form_prints_a_row_per_lab_with_what_to_do_next() {
         labs().len() + 1,
         "a header and a row per lab:\n{table}"
     );
+    assert!(rows[0].contains("tests que pasan"), "in Spanish:\n{table}");
     assert!(rows[1].contains("100%"), "lab 1 is done:\n{table}");
     assert!(rows[2].contains("0%"), "lab 2 is not:\n{table}");
     assert!(
-        table.contains("see docs/en/lab2.md, step"),
-        "the starter's hint for lab 2:\n{table}"
+        table.contains("lee docs/es/lab2.md, «Paso"),
+        "the step of lab 2 in the Spanish walkthrough:\n{table}"
     );
+    assert!(!table.contains("docs/en/"), "{table}");
 }
 
 #[test]
 fn the_classroom_result_gives_a_point_per_scored_test() {
     let result = &graded().classroom;
-    assert_eq!(result.get("version"), &Json::Number(1.0));
-    assert_eq!(
-        result.get("status").as_str(),
-        Some("fail"),
-        "only lab 1 is done"
-    );
-    let tests = result.get("tests").as_array();
-    assert_eq!(result.get("max_score"), &Json::Number(tests.len() as f64));
-    let points: f64 = tests.iter().map(|t| number(t.get("score"))).sum();
-    let lab1: Vec<&Json> = tests
+    assert_eq!(result["version"], 1);
+    assert_eq!(result["status"], "fail", "only lab 1 is done");
+    let tests = result["tests"].as_array().unwrap();
+    assert_eq!(result["max_score"], tests.len());
+    let points: u64 = tests.iter().map(|t| t["score"].as_u64().unwrap()).sum();
+    let lab1 = tests
         .iter()
-        .filter(|t| t.get("name").as_str().unwrap().starts_with("lab1 "))
-        .collect();
+        .filter(|t| t["name"].as_str().unwrap().starts_with("lab1 "))
+        .count();
     assert_eq!(
-        points,
-        lab1.len() as f64,
+        points, lab1 as u64,
         "a point for each of lab 1's tests, none for the others"
     );
     for test in tests {
-        let passed = test.get("status").as_str() == Some("pass");
-        let message = test.get("message").as_str().unwrap();
         assert!(
-            passed || !message.is_empty(),
-            "a failing test without its message: {}",
-            test.pretty()
+            test["status"] == "pass" || !test["message"].as_str().unwrap().is_empty(),
+            "a failing test without its message: {test:#}"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! Which binary is under test, the student's or the reference one, and
-//! starting it.
+//! starting it (inside a sandbox of its own when the class grader asks).
 
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -48,7 +48,31 @@ macro_rules! lab {
 
 pub(crate) use lab;
 
+/// Set by the class grader (grader/src/sandbox.rs), never by a student: the
+/// command of a sandbox to start each program in, its words separated by
+/// spaces (`bwrap --unshare-pid ... --`), the program and its arguments
+/// after it. Unset, as in a student's own `cargo test`, a program starts
+/// as itself.
+const SANDBOX: &str = "SOCKETS_LAB_SANDBOX";
+
 impl Program {
+    /// The program, or the sandbox that runs it, ready for arguments.
+    fn std_command(&self) -> Command {
+        let sandbox = std::env::var(SANDBOX).unwrap_or_default();
+        let mut words = sandbox.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(self.path).env_remove(SANDBOX);
+                command
+            }
+            None => Command::new(self.path),
+        };
+        // A starter's todo!() message then reads in two lines, not forty.
+        command.env_remove("RUST_BACKTRACE");
+        command
+    }
+
     /// For programs that run and exit (`--help`, an error at start-up):
     /// runs it with `args` and the variables `env`, types `input` on its
     /// stdin and ends it, and waits (with the deadline) for it to exit.
@@ -76,10 +100,9 @@ impl Program {
 
     #[track_caller]
     fn start(&self, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let child = Command::new(self.path)
+        let child = self
+            .std_command()
             .args(args)
-            // A starter's todo!() message then reads in two lines, not forty.
-            .env_remove("RUST_BACKTRACE")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
