@@ -127,7 +127,7 @@ fn dependencies(manifest: &str) -> Vec<String> {
 }
 
 /// `lab12` from `lab12.rs` (with suffix ".rs").
-fn lab_number(name: &str, suffix: &str) -> Option<u32> {
+pub fn lab_number(name: &str, suffix: &str) -> Option<u32> {
     name.strip_prefix("lab")?.strip_suffix(suffix)?.parse().ok()
 }
 

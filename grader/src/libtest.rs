@@ -129,6 +129,8 @@ pub struct TargetResult {
     pub result: String,
     pub passed: usize,
     pub failed: usize,
+    /// The tests that reported `ok`, in the order they did.
+    pub passing: Vec<String>,
 }
 
 /// The test targets a `cargo test` log (its stdout and stderr together)
@@ -145,7 +147,15 @@ pub fn parse_cargo_log(log: &str) -> Vec<TargetResult> {
                 result: "none".into(),
                 passed: 0,
                 failed: 0,
+                passing: Vec::new(),
             });
+        } else if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... ok"))
+        {
+            if let Some(last) = targets.last_mut().filter(|t| t.result == "none") {
+                last.passing.push(name.to_string());
+            }
         } else if let Some(rest) = line.strip_prefix("test result: ") {
             let Some(last) = targets.last_mut().filter(|t| t.result == "none") else {
                 continue;
@@ -241,19 +251,22 @@ mod tests {
                     target: "tests/lab1.rs".into(),
                     result: "FAILED".into(),
                     passed: 1,
-                    failed: 2
+                    failed: 2,
+                    passing: vec!["server::passes".into()],
                 },
                 TargetResult {
                     target: "tests/lab2.rs".into(),
                     result: "none".into(),
                     passed: 0,
-                    failed: 0
+                    failed: 0,
+                    passing: vec![],
                 },
                 TargetResult {
                     target: "unittests src/main.rs".into(),
                     result: "ok".into(),
                     passed: 7,
-                    failed: 0
+                    failed: 0,
+                    passing: vec![],
                 },
             ]
         );

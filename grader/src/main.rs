@@ -83,6 +83,11 @@ pub struct Args {
     /// (for the kit's CI), one `TARGET RESULT PASSED FAILED` line each
     #[arg(long, value_name = "LOG", conflicts_with_all = ["submissions", "classroom", "write_given"])]
     read_test_log: Option<PathBuf>,
+    /// With --read-test-log: print instead the lab tests that passed in it,
+    /// one `labN TEST` line each, as grader/given.txt lists them (for the
+    /// kit's CI: the starters' log against given.txt, also under Wine)
+    #[arg(long, requires = "read_test_log")]
+    passed_lab_tests: bool,
     /// The kit whose tests grade [default: the checkout the grader was built in]
     #[arg(long, value_name = "DIR")]
     kit: Option<PathBuf>,
@@ -95,7 +100,7 @@ pub struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     if let Some(log) = &args.read_test_log {
-        return read_test_log(log);
+        return read_test_log(log, args.passed_lab_tests);
     }
     let kit_dir = args.kit.clone().unwrap_or_else(kit_of_this_build);
     let kit = Kit::open(&kit_dir)?;
@@ -163,11 +168,26 @@ pub fn scratch_dir(args: &Args, kit: &Kit) -> anyhow::Result<PathBuf> {
     Ok(std::path::absolute(&scratch)?)
 }
 
-/// `--read-test-log`: .ci/handout's one reader of libtest's results.
-fn read_test_log(log: &Path) -> anyhow::Result<()> {
+/// `--read-test-log`: .ci/handout's and .ci/given's one reader of
+/// libtest's results.
+fn read_test_log(log: &Path, passed_lab_tests: bool) -> anyhow::Result<()> {
     let text =
         fs::read_to_string(log).with_context(|| format!("could not read {}", log.display()))?;
     for target in libtest::parse_cargo_log(&text) {
+        if passed_lab_tests {
+            // `tests/lab3.rs` -> `lab3`
+            let lab = target
+                .target
+                .strip_prefix("tests/")
+                .and_then(|file| file.strip_suffix(".rs"))
+                .filter(|name| kit::lab_number(name, "").is_some());
+            if let Some(lab) = lab {
+                for test in &target.passing {
+                    println!("{lab} {test}");
+                }
+            }
+            continue;
+        }
         println!(
             "{} {} {} {}",
             target.target.replace(' ', "_"),
