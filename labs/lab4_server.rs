@@ -16,14 +16,14 @@
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
@@ -35,6 +35,14 @@ const MAX_LINE: usize = 64 * 1024;
 const QUEUE_LEN: usize = 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long, after its last line and its end of stream (FIN), the server
+/// keeps reading a client that does not close, before it closes the socket.
+const LINGER: Duration = Duration::from_secs(2);
+/// How long the room's close waits for its clients to read their last
+/// lines and hang up before the server exits anyway.
+// given: step 4 uses it; delete the next line then
+#[allow(dead_code)]
+const CLOSING: Duration = Duration::from_secs(3);
 /// A client's threads keep their buffers on the heap: a small stack (the
 /// default is 2 MiB) lets thousands of them fit in little memory.
 const STACK_SIZE: usize = 256 * 1024;
@@ -52,19 +60,20 @@ struct Args {
 }
 
 /// A client as the room sees it: the queue of messages waiting to be sent
-/// to it, and its socket, to disconnect it if it falls too far behind.
+/// to it (None once it fell too far behind).
 struct Client {
-    queue: SyncSender<Arc<str>>,
-    stream: Arc<TcpStream>,
+    queue: Option<SyncSender<Arc<str>>>,
 }
 
 impl Client {
-    /// Queues a message for this client, never waiting: a client that is
-    /// QUEUE_LEN messages behind is not reading, and is disconnected (its
-    /// reader thread then wakes up and takes it out of the room).
-    fn send(&self, message: Arc<str>) {
-        if let Err(TrySendError::Full(_)) = self.queue.try_send(message) {
-            let _ = self.stream.shutdown(Shutdown::Both);
+    /// Queues a message for this client, never waiting. A client that is
+    /// QUEUE_LEN messages behind is not reading: its queue is closed, so its
+    /// writer sends what is already in it and then takes it out of the room.
+    fn send(&mut self, message: Arc<str>) {
+        if let Some(queue) = &self.queue
+            && let Err(TrySendError::Full(_)) = queue.try_send(message)
+        {
+            self.queue = None;
         }
     }
 }
@@ -102,22 +111,27 @@ fn run(args: Args) -> anyhow::Result<()> {
         let local = connectable(local);
         thread::spawn(move || operator(&room, &closing, local))
     };
-    let mut threads = Vec::new();
+    // Every client's reader thread holds a clone of `alive`: once they have
+    // all ended, `all_ended.recv()` fails (nobody ever sends on it).
+    let (alive, all_ended) = mpsc::channel::<()>();
     for stream in listener.incoming() {
         if closing.load(Ordering::SeqCst) {
             break; // the operator's wake-up call (or a client too late to join)
         }
-        match stream.and_then(|stream| admit(&room, stream)) {
-            Ok(client_threads) => threads.extend(client_threads),
+        let stream = match stream {
+            Ok(stream) => stream,
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
                 // out of file descriptors, accept() would fail again at once
                 thread::sleep(Duration::from_millis(100));
+                continue;
             }
+        };
+        if let Err(e) = admit(&room, stream, &alive) {
+            eprintln!("error: could not admit a client: {e}");
         }
-        threads.retain(|thread| !thread.is_finished());
     }
-    close_room(&room, threads);
+    close_room(&room, alive, &all_ended);
     let _ = operator.join();
     eprintln!("closed");
     Ok(())
@@ -133,7 +147,8 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
             stop_accepting(closing, local);
             return;
         }
-        relay(&room.lock().unwrap(), &format!("[server] {text}\n"), None);
+        let line = format!("[server] {text}\n");
+        relay(&mut room.lock().unwrap(), &line, None);
     }
     // The end of stdin only ends the operator's lines: the room stays open.
 }
@@ -162,27 +177,32 @@ fn connectable(local: SocketAddr) -> SocketAddr {
 }
 
 /// Puts a new client in the room and starts its two threads: one reads
-/// what it says, one writes what the others say.
-fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
+/// what it says, one writes what the others say. The reader holds a clone
+/// of `alive` until the end, so the room's close can wait for it.
+fn admit(room: &Room, stream: TcpStream, alive: &Sender<()>) -> io::Result<()> {
     let addr = stream.peer_addr()?;
     // A client that stops reading: write() gives up after WRITE_TIMEOUT.
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    // One socket shared by both threads and the room (one file descriptor).
+    // One socket shared by both threads (one file descriptor).
     let stream = Arc::new(stream);
     let (queue, outgoing) = mpsc::sync_channel(QUEUE_LEN);
     // lock() fails only if a thread panicked while holding it: a bug, not a client
     let mut clients = room.lock().unwrap();
     // Started while we hold the lock: the client cannot speak before the
     // room knows it. If a spawn fails, the client is simply closed.
-    let to_client = Arc::clone(&stream);
-    let writer = spawn(move || write_to_client(&to_client, outgoing))?;
-    let (from_client, room_of_client) = (Arc::clone(&stream), Arc::clone(room));
-    let reader = spawn(move || handle_client(&room_of_client, &from_client, addr))?;
-    relay(&clients, &format!("* {addr} joined\n"), None);
-    clients.insert(addr, Client { queue, stream });
+    let (to_client, room_of_writer) = (Arc::clone(&stream), Arc::clone(room));
+    let writer = spawn(move || write_to_client(&room_of_writer, addr, &to_client, outgoing))?;
+    let (room_of_reader, alive) = (Arc::clone(room), alive.clone());
+    let reader = move || {
+        handle_client(&room_of_reader, &stream, addr, writer);
+        drop(alive);
+    };
+    spawn(reader)?;
+    relay(&mut clients, &format!("* {addr} joined\n"), None);
+    clients.insert(addr, Client { queue: Some(queue) });
     // The transcript on stdout: from this line on, the client hears the room.
     println!("* {addr} joined");
-    Ok([writer, reader])
+    Ok(())
 }
 
 /// thread::spawn with a small stack, and an error instead of a panic when
@@ -191,21 +211,38 @@ fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
     thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
 }
 
-/// Sends the client every message queued for it, until the room drops the
-/// queue; then closes the connection, which also wakes its reader.
-fn write_to_client(_stream: &TcpStream, _outgoing: Receiver<Arc<str>>) {
+/// Sends the client every message queued for it, until the room closes the
+/// queue (or a write fails); then ends the stream: the client reads every
+/// byte sent, then the end (FIN). Its reader goes on reading (linger).
+fn write_to_client(
+    room: &Room,
+    addr: SocketAddr,
+    stream: &TcpStream,
+    outgoing: Receiver<Arc<str>>,
+) {
+    let _ = send_queued(stream, &outgoing);
+    // Out of the room, if it still is: it fell too far behind, or a write
+    // failed (the others are told it left).
+    leave(room, addr, None);
+    // Only the sending half: shutting down both would not wake the reader
+    // on Windows, and it discards what the client is still sending.
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+fn send_queued(_stream: &TcpStream, _outgoing: &Receiver<Arc<str>>) -> io::Result<()> {
     // TODO (step 2): take messages from the queue (recv() waits for one,
-    // and fails once the room dropped the queue and nothing is left) and
+    // and fails once the room closed the queue and nothing is left) and
     // write them through a BufWriter; flush only when the queue is empty, so
-    // a busy room sends many messages per write(). When the queue ends or a
-    // write fails, shut the connection down (Shutdown::Both, from std::net).
-    // Drop the `_` from the names you use.
+    // a busy room sends many messages per write(). Return Ok(()) when the
+    // queue ends, and the error when a write fails. Drop the `_` from the
+    // names you use.
     todo!("step 2: send the client its queued lines; see docs/en/lab4.md, step 2")
 }
 
 /// Reads the client's lines and relays them to the others, until it says
-/// goodbye, closes, or breaks a rule.
-fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
+/// goodbye, closes, breaks a rule, or is out of the room; then waits for
+/// its writer's last byte and lingers, so the socket closes cleanly.
+fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr, writer: JoinHandle<()>) {
     let mut reader = BufReader::new(stream);
     // Lines that arrive together are relayed together: one lock, and one
     // wake-up of each writer thread, for all of them.
@@ -218,12 +255,15 @@ fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
             Heard::End => break None,
         }
         // No other whole line has arrived: relay before waiting for more.
-        if !reader.buffer().contains(&b'\n') {
-            say(room, addr, &mut said);
+        if !reader.buffer().contains(&b'\n') && !say(room, addr, &mut said) {
+            break None; // dropped, or the room closed: nobody hears it
         }
     };
     say(room, addr, &mut said);
     leave(room, addr, farewell);
+    // Its writer sends what is left, then the end of the stream.
+    let _ = writer.join();
+    linger(stream);
 }
 
 /// What one line from a client brought.
@@ -253,26 +293,26 @@ fn hear(reader: &mut BufReader<&TcpStream>) -> Heard {
 }
 
 /// Relays what the client said (whole lines) to the others and prints it,
-/// while the client is in the room.
-fn say(room: &Room, addr: SocketAddr, said: &mut String) {
-    if !said.is_empty() {
-        let clients = room.lock().unwrap();
-        // Once the operator closed the room, nobody would receive the lines:
-        // they are not said at all, so the transcript shows only delivered ones.
-        if clients.contains_key(&addr) {
-            relay(&clients, said, Some(addr));
-            // Printed once queued (and before anyone can join or leave): a
-            // line the operator sees is one the shutdown will deliver.
-            print!("{said}");
-        }
-        said.clear();
+/// while the client is in the room; says whether it still is.
+fn say(room: &Room, addr: SocketAddr, said: &mut String) -> bool {
+    let mut clients = room.lock().unwrap();
+    // Once the operator closed the room, nobody would receive the lines:
+    // they are not said at all, so the transcript shows only delivered ones.
+    let in_the_room = clients.contains_key(&addr);
+    if in_the_room && !said.is_empty() {
+        relay(&mut clients, said, Some(addr));
+        // Printed once queued (and before anyone can join or leave): a
+        // line the operator sees is one the shutdown will deliver.
+        print!("{said}");
     }
+    said.clear();
+    in_the_room
 }
 
 /// Queues `lines` (whole lines, each ending in `\n`) for every client but
 /// `from`. It only queues, never writes: the room is locked, and a client
 /// that does not read would keep it locked for everyone.
-fn relay(_clients: &HashMap<SocketAddr, Client>, _lines: &str, _from: Option<SocketAddr>) {
+fn relay(_clients: &mut HashMap<SocketAddr, Client>, _lines: &str, _from: Option<SocketAddr>) {
     // TODO (step 1): make one Arc<str> of the lines, and hand a clone of it
     // to client.send() for every client whose address is not `from`.
     // Drop the `_` from the names.
@@ -284,25 +324,52 @@ fn relay(_clients: &HashMap<SocketAddr, Client>, _lines: &str, _from: Option<Soc
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     let mut clients = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
-    let Some(client) = clients.remove(&addr) else {
+    let Some(mut client) = clients.remove(&addr) else {
         return;
     };
     if let Some(farewell) = farewell {
         client.send(Arc::from(format!("{farewell}\n")));
     }
-    relay(&clients, &format!("* {addr} left\n"), None);
+    relay(&mut clients, &format!("* {addr} left\n"), None);
     println!("* {addr} left");
     // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
 
+/// The lingering close: after the end of our stream (FIN), reads and throws
+/// away whatever the client still sends, until it closes too (or resets),
+/// or LINGER has passed. Closing a socket with the client's data unread
+/// makes the system send a reset, and a reset destroys what the client has
+/// not read yet: its last lines, and its adios.
+fn linger(mut stream: &TcpStream) {
+    let deadline = Instant::now() + LINGER;
+    let mut scratch = [0; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // Set here, by the thread that reads: a timeout set on a socket
+        // does not change a read that is already blocked.
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match stream.read(&mut scratch) {
+            Ok(0) => return, // the client closed too: done
+            Ok(_) => {}      // what it still says: nobody hears it
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return, // LINGER passed, or it reset
+        }
+    }
+}
+
 /// Closes the room: every client gets `adios` after the lines already
-/// queued for it, and the server waits for every thread to finish.
-fn close_room(_room: &Room, _threads: Vec<JoinHandle<()>>) {
+/// queued for it, and the server waits for its clients' threads to end,
+/// at most CLOSING.
+fn close_room(_room: &Room, _alive: Sender<()>, _all_ended: &Receiver<()>) {
     // TODO (step 4): take every client out of the room (drain() the map)
     // and send each one "adios\n": it goes behind the lines already queued,
-    // and dropping the client then ends its writer. Then join() every
-    // thread. Drop the `_` from the names.
-    todo!("step 4: say adios to everyone and wait for every thread; see docs/en/lab4.md, step 4")
+    // and dropping the client then ends its writer. Then drop `alive` (main's
+    // own clone) and wait on `all_ended` with recv_timeout(CLOSING): it
+    // returns once every reader thread has ended, or after CLOSING. Drop the
+    // `_` from the names.
+    todo!("step 4: say adios to everyone and wait for their threads; see docs/en/lab4.md, step 4")
 }
 
 /// A line's text: lossy UTF-8, without its `\n` or `\r\n`.

@@ -20,7 +20,7 @@
 //!     terminal 1: cargo run --features solutions --bin lab5_server_sol
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::{self, BufRead};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -52,6 +52,12 @@ const FEED_LEN: usize = 64 * 1024;
 const BATCH_BYTES: usize = 64 * 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long, after its last line and its end of stream (FIN), the server
+/// keeps reading a client that does not close, before it closes the socket.
+const LINGER: Duration = Duration::from_secs(2);
+/// How long the room's close waits for its clients to read their last
+/// lines and hang up before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(3);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -76,9 +82,9 @@ enum Said {
     Farewell(Option<SocketAddr>, Arc<str>),
 }
 
-/// Who is in the room (with a way to hang up on each), and its feed.
+/// Who is in the room, and its feed.
 struct Members {
-    clients: HashMap<SocketAddr, CancellationToken>,
+    clients: HashSet<SocketAddr>,
     feed: broadcast::Sender<Said>,
 }
 
@@ -111,7 +117,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     let (feed, _) = broadcast::channel(FEED_LEN);
     let room = Room::new(Mutex::new(Members {
-        clients: HashMap::new(),
+        clients: HashSet::new(),
         feed,
     }));
     // Every client's tasks, so that closing can wait for all of them.
@@ -197,24 +203,22 @@ fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) 
         hang_up.clone(),
     ));
     relay(&members, &format!("* {addr} joined\n"), Some(addr));
-    members.clients.insert(addr, hang_up);
+    members.clients.insert(addr);
     // The transcript on stdout: from this line on, the client hears the room.
     println!("* {addr} joined");
 }
 
-/// Sends the client what the room says, until its last words or until the
-/// room hangs up on it; then closes the connection, which also tells its
-/// reader task to stop.
+/// Sends the client what the room says, until its last words (or until it
+/// falls too far behind, or a write fails); then ends the stream (FIN) and
+/// tells its reader task, which lingers before the socket closes.
 async fn write_to_client(
     mut to_client: OwnedWriteHalf,
     mut feed: broadcast::Receiver<Said>,
     me: SocketAddr,
     hang_up: CancellationToken,
 ) {
-    tokio::select! {
-        _ = send_feed(&mut to_client, &mut feed, me) => {}
-        () = hang_up.cancelled() => {}
-    }
+    let _ = send_feed(&mut to_client, &mut feed, me).await;
+    // The client reads every byte sent, then the end of the stream.
     let _ = to_client.shutdown().await;
     hang_up.cancel();
 }
@@ -275,7 +279,7 @@ async fn write_batch(to_client: &mut OwnedWriteHalf, batch: &[Arc<str>]) -> io::
 }
 
 /// Reads the client's lines and relays them to the others, until it says
-/// goodbye, closes, breaks a rule, or the room hangs up on it.
+/// goodbye, closes, breaks a rule, or its writer hangs up; then lingers.
 async fn handle_client(
     room: Room,
     from_client: OwnedReadHalf,
@@ -287,7 +291,7 @@ async fn handle_client(
     // wake-up of each writer task, for all of them.
     let mut said = String::new();
     let farewell = loop {
-        // A line half read when the room hangs up is lost: nobody would
+        // A line half read when the writer hangs up is lost: nobody would
         // hear it anyway.
         let heard = tokio::select! {
             heard = hear(&mut reader) => heard,
@@ -306,6 +310,31 @@ async fn handle_client(
     };
     say(&room, addr, &mut said);
     leave(&room, addr, farewell);
+    linger(&mut reader, &hang_up).await;
+}
+
+/// The lingering close: reads and throws away whatever the client still
+/// sends, until it closes too (or resets), or LINGER after its writer's end
+/// of stream. Closing a socket with the client's data unread makes the
+/// system send a reset, and a reset destroys what the client has not read
+/// yet: its last lines, and its adios.
+async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
+    // Into the reader's own buffer, and thrown away; 0 bytes: it closed.
+    let drain = async {
+        while let Ok(n) = reader.fill_buf().await.map(<[u8]>::len)
+            && n > 0
+        {
+            reader.consume(n);
+        }
+    };
+    let deadline = async {
+        hang_up.cancelled().await;
+        tokio::time::sleep(LINGER).await;
+    };
+    tokio::select! {
+        () = drain => {}
+        () = deadline => {}
+    }
 }
 
 /// What one line from a client brought.
@@ -341,7 +370,7 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
         let members = room.lock().unwrap();
         // Once the operator closed the room, nobody would receive the lines:
         // they are not said at all, so the transcript shows only delivered ones.
-        if members.clients.contains_key(&addr) {
+        if members.clients.contains(&addr) {
             relay(&members, said, Some(addr));
             // Printed once on the feed (and before anyone can join or leave):
             // a line the operator sees is one the shutdown will deliver.
@@ -366,24 +395,21 @@ fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
-    let Some(hang_up) = members.clients.remove(&addr) else {
+    if !members.clients.remove(&addr) {
         return;
-    };
-    match farewell {
-        // Its writer ends after sending it.
-        Some(farewell) => {
-            let farewell = Said::Farewell(Some(addr), Arc::from(format!("{farewell}\n")));
-            let _ = members.feed.send(farewell);
-        }
-        // Gone, or hung up on: nothing more to send it.
-        None => hang_up.cancel(),
     }
+    // Its writer sends what was said before, the farewell (nothing if it
+    // left without one), and ends. (If the writer already hung up, nobody
+    // reads it: harmless.)
+    let text = farewell.map(|farewell| format!("{farewell}\n"));
+    let farewell = Said::Farewell(Some(addr), Arc::from(text.unwrap_or_default()));
+    let _ = members.feed.send(farewell);
     relay(&members, &format!("* {addr} left\n"), Some(addr));
     println!("* {addr} left");
 }
 
 /// Closes the room: every client gets `adios` after what was already said,
-/// and the server waits for every task to finish.
+/// and the server waits for every task to finish, at most CLOSING.
 async fn close_room(room: &Room, tasks: &TaskTracker) {
     {
         let mut members = room.lock().unwrap();
@@ -396,8 +422,10 @@ async fn close_room(room: &Room, tasks: &TaskTracker) {
             .send(Said::Farewell(None, Arc::from("adios\n")));
     } // unlocked here, before waiting: a task that leaves needs the lock
     // No more tasks will be spawned: wait() returns once they all ended.
+    // A client that never hangs up cannot hold the server: after CLOSING,
+    // the tasks still running end with the runtime.
     tasks.close();
-    tasks.wait().await;
+    let _ = tokio::time::timeout(CLOSING, tasks.wait()).await;
 }
 
 /// A line's text: lossy UTF-8, without its `\n` or `\r\n`.

@@ -28,6 +28,8 @@ pub struct Peer {
     pending: Vec<u8>,
     other: &'static str,
     other_stderr: Option<Log>,
+    /// A pause before each read, for a peer that reads slowly.
+    pace: Option<Duration>,
 }
 
 /// What one read from the socket brought.
@@ -51,7 +53,15 @@ impl Peer {
             pending: Vec::new(),
             other,
             other_stderr,
+            pace: None,
         }
+    }
+
+    /// From now on, pauses `pause` before each read (of at most 4 KiB): a
+    /// client that is behind on reading, as on a slow link or a terminal
+    /// paused for a moment. The pauses shape traffic; nothing waits on them.
+    pub fn read_slowly(&mut self, pause: Duration) {
+        self.pace = Some(pause);
     }
 
     /// The address of this end, as the program on the other side sees it.
@@ -297,6 +307,9 @@ impl Peer {
     /// One read, waiting at most until `deadline`.
     fn receive(&mut self, deadline: Instant) -> Received {
         let mut buf = [0; 4096];
+        if let Some(pause) = self.pace {
+            thread::sleep(pause);
+        }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {

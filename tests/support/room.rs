@@ -20,7 +20,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::DEADLINE;
 use super::peer::Peer;
@@ -45,6 +45,7 @@ macro_rules! room_suite {
             prints_joins_lines_and_leaves_on_its_stdout_but_not_the_operators_lines,
             delivers_every_pending_line_then_adios_when_the_operator_says_adios,
             delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream,
+            delivers_everything_then_adios_to_a_client_that_is_behind_and_still_sending,
             closes_every_connection_and_exits_0_when_the_operator_says_adios,
             frees_its_port_when_it_exits_after_adios,
             keeps_serving_when_its_stdin_ends,
@@ -283,6 +284,59 @@ pub fn delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream(pr
             );
         }
     }
+}
+
+/// Issue 16: a client behind on reading (a slow link, a paused terminal)
+/// that still sends while the room closes got a reset instead of the end
+/// of the room: the server closed its socket with the client's lines still
+/// unread, and the system then throws away what it had not delivered yet.
+pub fn delivers_everything_then_adios_to_a_client_that_is_behind_and_still_sending(
+    program: Program,
+) {
+    let mut server = Server::start(program);
+    let [mut ana] = room(&mut server);
+    // Slow reads nothing until the operator's adios, then reads slowly.
+    let slow = server.connect_with_small_buffer();
+    ana.expect_line(&format!("* {} joined", slow.local_addr()));
+    let mut slow = in_the_room(&mut server, slow);
+
+    // More than Slow's buffers hold (about 100 KB): the rest waits in the
+    // server when the room closes.
+    let lines: Vec<String> = (0..40)
+        .map(|i| format!("{i:03} {}", "x".repeat(10_000)))
+        .collect();
+    for line in &lines {
+        ana.send_line(line);
+    }
+    // Printed: queued for Slow, so the room's close must deliver them.
+    for line in &lines {
+        expect_in_transcript(&mut server, &format!("[{}] {line}", ana.local_addr()));
+    }
+
+    // Slow keeps talking, through the room's close, until it has read adios.
+    let done = Arc::new(AtomicBool::new(false));
+    let _stop = StopOnDrop(Arc::clone(&done));
+    let mut to_server = slow.sending_handle();
+    let talking = Arc::clone(&done);
+    thread::spawn(move || {
+        for n in 0.. {
+            let line = format!("sigo aqui {n}\n");
+            if talking.load(Ordering::Relaxed) || to_server.write_all(line.as_bytes()).is_err() {
+                break;
+            }
+            // A line every 2 ms: a person typing fast, not a flood.
+            thread::sleep(Duration::from_millis(2));
+        }
+    });
+    server.type_line("adios");
+
+    slow.read_slowly(Duration::from_millis(2));
+    for line in &lines {
+        slow.expect_line(&format!("[{}] {line}", ana.local_addr()));
+    }
+    slow.expect_line("adios");
+    done.store(true, Ordering::Relaxed);
+    slow.expect_closed();
 }
 
 pub fn closes_every_connection_and_exits_0_when_the_operator_says_adios(program: Program) {
