@@ -122,11 +122,17 @@ fn run(args: Args) -> anyhow::Result<()> {
             Ok(stream) => stream,
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
-                // out of file descriptors, accept() would fail again at once
-                thread::sleep(Duration::from_millis(100));
+                // Out of file descriptors (or memory), accept() would fail
+                // again at once: give the system a moment. A client that
+                // was gone before we took it is no reason to wait.
+                if !is_about_one_client(&e) {
+                    thread::sleep(Duration::from_millis(100));
+                }
                 continue;
             }
         };
+        // One client's trouble (it reset as it connected): the next one
+        // is accepted at once.
         if let Err(e) = admit(&room, stream, &alive) {
             eprintln!("error: could not admit a client: {e}");
         }
@@ -174,6 +180,27 @@ fn connectable(local: SocketAddr) -> SocketAddr {
         });
     }
     addr
+}
+
+/// Whether an error of accept() is about one client only (it reset, or
+/// vanished, before we took it), rather than about the server (out of file
+/// descriptors or memory: then accept() fails again at once).
+fn is_about_one_client(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::NotConnected
+            | ErrorKind::Interrupted
+            | ErrorKind::TimedOut
+            | ErrorKind::NetworkDown
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            // A listening socket never gets an invalid argument of its own:
+            // this is a client whose address could not be read (Wine
+            // reports a client that reset in the backlog so).
+            | ErrorKind::InvalidInput
+    )
 }
 
 /// Puts a new client in the room and starts its two threads: one reads

@@ -21,7 +21,7 @@
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
 use std::collections::HashSet;
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, ErrorKind};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -129,8 +129,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
             Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
-                // out of file descriptors, accept() would fail again at once
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // Out of file descriptors (or memory), accept() would fail
+                // again at once: give the system a moment. A client that
+                // was gone before we took it is no reason to wait.
+                if !is_about_one_client(&e) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
         }
     }
@@ -181,6 +185,27 @@ async fn next_client(
             }
         }
     }
+}
+
+/// Whether an error of accept() is about one client only (it reset, or
+/// vanished, before we took it), rather than about the server (out of file
+/// descriptors or memory: then accept() fails again at once).
+fn is_about_one_client(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::NotConnected
+            | ErrorKind::Interrupted
+            | ErrorKind::TimedOut
+            | ErrorKind::NetworkDown
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            // A listening socket never gets an invalid argument of its own:
+            // this is a client whose address could not be read (Wine
+            // reports a client that reset in the backlog so).
+            | ErrorKind::InvalidInput
+    )
 }
 
 /// Puts a new client in the room and starts its two tasks: one reads what

@@ -50,6 +50,7 @@ macro_rules! room_suite {
             frees_its_port_when_it_exits_after_adios,
             keeps_serving_when_its_stdin_ends,
             survives_a_client_that_resets_and_tells_the_others_it_left,
+            takes_in_a_client_at_once_after_many_that_reset_as_they_connect,
             relays_bytes_that_are_not_utf8_lossily_and_goes_on,
             relays_a_long_line_within_the_limit,
             answers_a_too_long_line_with_an_error_and_closes_only_that_client,
@@ -388,6 +389,57 @@ pub fn survives_a_client_that_resets_and_tells_the_others_it_left(program: Progr
 
     ana.send_line("seguimos");
     bea.expect_line(&format!("[{}] seguimos", ana.local_addr()));
+}
+
+/// Issue 16: clients that reset as they connect (a crashing client, a port
+/// scan) each made lab 4's accept loop wait 100 ms, the pause meant for a
+/// server out of file descriptors: 50 of them kept the next client out of
+/// the room for 5 s.
+pub fn takes_in_a_client_at_once_after_many_that_reset_as_they_connect(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana] = room(&mut server);
+    // Fewer than the listen backlog holds (128 on Linux): every one of them
+    // is waiting when the server comes to accept it, or already gone.
+    for _ in 0..100 {
+        server.connect().reset();
+    }
+    let bea = server.connect();
+    // The transcript may say that some of the others joined and left
+    // first: the server may have taken them in before their reset arrived.
+    let joined = format!("* {} joined", bea.local_addr());
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match server.read_line_before(deadline) {
+            Some(line) if line == joined => break,
+            Some(line) if line.starts_with("* ") => {}
+            other => panic!(
+                "expected {joined:?} on {}'s stdout within {}s of connecting, after 100 clients \
+                 that reset as they connected; got {}\n{}",
+                program.name,
+                DEADLINE.as_secs(),
+                match other {
+                    Some(line) => quote(line.as_bytes()),
+                    None => "nothing more (other than notices of those clients)".to_string(),
+                },
+                server.stderr_report()
+            ),
+        }
+    }
+    let mut bea = bea;
+    ana.send_line("hola");
+    let expected = format!("[{}] hola", ana.local_addr());
+    // Notices of the others leaving may come first.
+    loop {
+        let line = bea.read_line();
+        if line == expected {
+            break;
+        }
+        assert!(
+            line.starts_with("* ") && line.ends_with(" left"),
+            "expected Bea to receive {expected:?}, got {}",
+            quote(line.as_bytes())
+        );
+    }
 }
 
 pub fn relays_bytes_that_are_not_utf8_lossily_and_goes_on(program: Program) {

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, ExitStatus};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
@@ -179,8 +180,19 @@ impl Running {
         }
     }
 
+    /// The next line on stdout if one comes before `deadline`, or None (a
+    /// deadline shared by several lines, or the end of the output).
+    pub fn read_line_before(&mut self, deadline: Instant) -> Option<String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.next_stdout_line_within(left).ok()
+    }
+
     fn next_stdout_line(&mut self) -> Result<String, Missing> {
-        match self.stdout.recv_timeout(DEADLINE) {
+        self.next_stdout_line_within(DEADLINE)
+    }
+
+    fn next_stdout_line_within(&mut self, wait: Duration) -> Result<String, Missing> {
+        match self.stdout.recv_timeout(wait) {
             Ok(line) if line.ends_with(b"\n") => Ok(String::from_utf8_lossy(&line)
                 .trim_end_matches('\n')
                 .trim_end_matches('\r')
