@@ -426,11 +426,20 @@ async fn close_room(_room: &Room, _tasks: &TaskTracker) {
     todo!("step 4: say adios to everyone and wait for every task; see docs/en/lab5.md, step 4")
 }
 
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
+/// control character but tab shown as U+FFFD too: a `\r` or an escape
+/// sequence from one client must not move the cursor on the others' screens.
 fn decode(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    text.strip_suffix('\r').unwrap_or(text).to_string()
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
 }
 
 /// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.

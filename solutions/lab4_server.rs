@@ -408,11 +408,20 @@ fn close_room(room: &Room, alive: Sender<()>, all_ended: &Receiver<()>) {
     let _ = all_ended.recv_timeout(CLOSING);
 }
 
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
+/// control character but tab shown as U+FFFD too: a `\r` or an escape
+/// sequence from one client must not move the cursor on the others' screens.
 fn decode(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    text.strip_suffix('\r').unwrap_or(text).to_string()
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
 }
 
 /// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.

@@ -52,6 +52,7 @@ macro_rules! room_suite {
             survives_a_client_that_resets_and_tells_the_others_it_left,
             takes_in_a_client_at_once_after_many_that_reset_as_they_connect,
             relays_bytes_that_are_not_utf8_lossily_and_goes_on,
+            relays_and_prints_control_characters_as_replacement_characters,
             relays_a_long_line_within_the_limit,
             answers_a_too_long_line_with_an_error_and_closes_only_that_client,
             does_not_let_a_client_that_never_reads_stall_the_others,
@@ -454,6 +455,24 @@ pub fn relays_bytes_that_are_not_utf8_lossily_and_goes_on(program: Program) {
     );
     ana.send_line("sigo aqui");
     bea.expect_line(&format!("[{}] sigo aqui", ana.local_addr()));
+}
+
+/// Issue 16: a `\r` in mid-line or an escape sequence was relayed raw, so
+/// one client could rewrite lines on the others' terminals (and fake a
+/// `[server]` line). Every control character but tab reaches the others,
+/// and the transcript, as U+FFFD, as bytes that are not UTF-8 do.
+pub fn relays_and_prints_control_characters_as_replacement_characters(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    // A carriage return, an ANSI escape (clear the screen), a bell, DEL,
+    // the C1 control CSI (U+009B, in UTF-8), and a tab, which stays.
+    ana.send("a\rb \x1b[2J c\x07d\x7f e\u{9b}1m f\tg\n".as_bytes());
+    let expected = format!(
+        "[{}] a\u{FFFD}b \u{FFFD}[2J c\u{FFFD}d\u{FFFD} e\u{FFFD}1m f\tg",
+        ana.local_addr()
+    );
+    bea.expect_line(&expected);
+    expect_in_transcript(&mut server, &expected);
 }
 
 pub fn relays_a_long_line_within_the_limit(program: Program) {
