@@ -102,6 +102,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     // the tests read this line: keep it
     eprintln!("listening on {local}");
+    raise_open_file_limit();
 
     let room = Room::default();
     let closing = Arc::new(AtomicBool::new(false));
@@ -420,3 +421,37 @@ fn is_goodbye(text: &str) -> bool {
     let word = text.trim();
     word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
+
+/// Each client is an open file (its socket), and many systems start a
+/// process with a limit of 1,024 of them (macOS: 256). As many servers do,
+/// raise it to the most the system allows, and say so; if that is still
+/// little, say what to do.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    use rlimit::Resource;
+    // Fewer than this, and the room is small.
+    const ENOUGH: u64 = 10_000;
+    let Ok((before, _)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    // Up to the hard limit (on macOS, to its cap below it too).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) if now > before => eprintln!("open files: raised the limit from {before} to {now}"),
+        Ok(now) => eprintln!("open files: the limit is {now}"),
+        Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
+    }
+    if let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE)
+        && soft < ENOUGH
+    {
+        eprintln!(
+            "open files: room for about {soft} clients at most; for more, the hard limit \
+             ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
+             server, or a `nofile` line in /etc/security/limits.conf (macOS: `sudo launchctl \
+             limit maxfiles {ENOUGH} {ENOUGH}`)"
+        );
+    }
+}
+
+/// Windows has no limit on open sockets per process.
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}

@@ -24,8 +24,8 @@ mod server {
 
     #[test]
     fn holds_two_thousand_clients_at_once_and_relays_a_line_to_all_of_them() {
-        // The test holds a socket per client, and so does the server (which
-        // inherits this limit).
+        // The test holds a socket per client (the server raises its own
+        // limit, and inherits this one anyway).
         raise_open_file_limit(MANY + 256);
         let mut server = Server::start(lab!("lab5_server"));
         let mut peers: Vec<Peer> = Vec::with_capacity(MANY);

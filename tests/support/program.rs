@@ -54,7 +54,7 @@ impl Program {
     /// stdin and ends it, and waits (with the deadline) for it to exit.
     #[track_caller]
     pub fn run(&self, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Finished {
-        let mut running = self.start(args, env);
+        let mut running = self.start(args, env, |_| {});
         running.offer_input(input);
         running.close_stdin();
         let status = running.wait_for_exit(&format!("after `{} {}`", self.name, args.join(" ")));
@@ -71,12 +71,21 @@ impl Program {
     /// also when the test panics.
     #[track_caller]
     pub fn spawn(&self, args: &[&str]) -> Running {
-        self.start(args, &[])
+        self.start(args, &[], |_| {})
     }
 
+    /// Starts the program with `args` and the variables `env`, with
+    /// `configure` applied to the command first.
     #[track_caller]
-    fn start(&self, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let child = Command::new(self.path)
+    fn start(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        configure: impl FnOnce(&mut Command),
+    ) -> Running {
+        let mut command = Command::new(self.path);
+        configure(&mut command);
+        let child = command
             .args(args)
             // A starter's todo!() message then reads in two lines, not forty.
             .env_remove("RUST_BACKTRACE")
@@ -98,5 +107,40 @@ impl Program {
         let mut args = vec!["--port", "0"];
         args.extend_from_slice(extra_args);
         Server::from_running(self.spawn(&args))
+    }
+
+    /// `start_server`, in a process whose soft limit on open files starts at
+    /// `soft` (the hard limit stays as it is), as on a system that starts
+    /// every process at 1,024 or 256.
+    #[cfg(unix)]
+    #[track_caller]
+    pub fn start_server_with_open_file_limit(&self, soft: u64) -> Server {
+        use std::os::unix::process::CommandExt;
+        let lower = move || {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: between fork and exec, getrlimit and setrlimit only
+            // read and write `limit`, which this closure owns.
+            unsafe {
+                if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                limit.rlim_cur = limit.rlim_cur.min(soft as libc::rlim_t);
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        };
+        let running = self.start(&["--port", "0"], &[], |command| {
+            // SAFETY: the closure only makes the two calls above, which are
+            // safe between fork and exec (no allocation, no lock).
+            unsafe {
+                command.pre_exec(lower);
+            }
+        });
+        Server::from_running(running)
     }
 }
