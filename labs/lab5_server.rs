@@ -123,8 +123,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // Every client's tasks, so that closing can wait for all of them.
     let tasks = TaskTracker::new();
     let mut keyboard = operator();
+    let ctrl_c = on_ctrl_c();
     // Until the operator says goodbye: admit every client that connects.
-    while let Some(accepted) = next_client(&listener, &mut keyboard, &room).await {
+    while let Some(accepted) = next_client(&listener, &mut keyboard, &ctrl_c, &room).await {
         match accepted {
             Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
             Err(e) => {
@@ -154,16 +155,34 @@ fn operator() -> Receiver<String> {
     todo!("step 1: read the keyboard on a thread of its own; see docs/en/lab5.md, step 1")
 }
 
-/// The next client that connects, or None once the operator says goodbye.
-/// Meanwhile, every other line of the operator goes to every client.
+/// A token cancelled when the operator presses Ctrl-C (on Windows too):
+/// the room then closes as it does on adios, instead of the default (the
+/// process killed, and every client cut off).
+fn on_ctrl_c() -> CancellationToken {
+    let pressed = CancellationToken::new();
+    let token = pressed.clone();
+    tokio::spawn(async move {
+        // An error means no handler: Ctrl-C then keeps its default.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            token.cancel();
+        }
+    });
+    pressed
+}
+
+/// The next client that connects, or None once the operator says goodbye
+/// (or presses Ctrl-C). Meanwhile, every other line of the operator goes
+/// to every client.
 async fn next_client(
     _listener: &TcpListener,
     _keyboard: &mut Receiver<String>,
+    _ctrl_c: &CancellationToken,
     _room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
     // TODO (step 2): loop; in each turn, wait with tokio::select! for
     // whichever comes first: listener.accept() (return what it gave, in
-    // Some), or a line from keyboard.recv() (write the branch as
+    // Some), ctrl_c.cancelled() (Ctrl-C: return None, the room closes as
+    // on adios), or a line from keyboard.recv() (write the branch as
     // `Some(text) = keyboard.recv()`, so that it turns itself off when
     // stdin ends). The goodbye word returns None;
     // any other line goes to every client as `[server] text` (relay, with

@@ -124,8 +124,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     // Every client's tasks, so that closing can wait for all of them.
     let tasks = TaskTracker::new();
     let mut keyboard = operator();
+    let ctrl_c = on_ctrl_c();
     // Until the operator says goodbye: admit every client that connects.
-    while let Some(accepted) = next_client(&listener, &mut keyboard, &room).await {
+    while let Some(accepted) = next_client(&listener, &mut keyboard, &ctrl_c, &room).await {
         match accepted {
             Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
             Err(e) => {
@@ -164,18 +165,36 @@ fn operator() -> Receiver<String> {
     keyboard
 }
 
-/// The next client that connects, or None once the operator says goodbye.
-/// Meanwhile, every other line of the operator goes to every client.
+/// A token cancelled when the operator presses Ctrl-C (on Windows too):
+/// the room then closes as it does on adios, instead of the default (the
+/// process killed, and every client cut off).
+fn on_ctrl_c() -> CancellationToken {
+    let pressed = CancellationToken::new();
+    let token = pressed.clone();
+    tokio::spawn(async move {
+        // An error means no handler: Ctrl-C then keeps its default.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            token.cancel();
+        }
+    });
+    pressed
+}
+
+/// The next client that connects, or None once the operator says goodbye
+/// (or presses Ctrl-C). Meanwhile, every other line of the operator goes
+/// to every client.
 async fn next_client(
     listener: &TcpListener,
     keyboard: &mut Receiver<String>,
+    ctrl_c: &CancellationToken,
     room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
     loop {
-        // Whichever comes first; the other branch is dropped, and both are
+        // Whichever comes first; the other branches are dropped, and all are
         // safe to drop: no client or line is lost, the next turn waits again.
         tokio::select! {
             accepted = listener.accept() => return Some(accepted),
+            () = ctrl_c.cancelled() => return None,
             // None once stdin ends: the branch is then disabled, and the
             // room goes on without an operator.
             Some(text) = keyboard.recv() => {

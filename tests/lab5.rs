@@ -12,9 +12,29 @@ mod server {
     use std::collections::HashSet;
     use std::net::SocketAddr;
 
+    use super::support::room::room;
     use super::support::{Peer, Server, lab, room_suite};
 
     room_suite!(lab!("lab5_server"));
+
+    /// Issue 16: Ctrl-C on the server dropped every client, with no adios
+    /// and lines lost. Lab 5 closes the room as on the operator's adios
+    /// (tokio::signal::ctrl_c, which Windows has too). The test sends what
+    /// Ctrl-C sends on Unix, SIGINT.
+    #[cfg(unix)]
+    #[test]
+    fn closes_the_room_as_on_adios_when_the_operator_presses_ctrl_c() {
+        let mut server = Server::start(lab!("lab5_server"));
+        let [mut ana, mut bea] = room(&mut server);
+        ana.send_line("hola");
+        bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+        server.interrupt();
+        for peer in [&mut ana, &mut bea] {
+            peer.expect_line("adios");
+            peer.expect_closed();
+        }
+        server.expect_success("once the operator pressed Ctrl-C");
+    }
 
     /// Clients connected at once: with a thread or two each, as in lab 4,
     /// that is thousands of threads; with tasks, a few megabytes.

@@ -266,6 +266,15 @@ impl Running {
         }
     }
 
+    /// Interrupts the program as Ctrl-C in its terminal does (SIGINT).
+    #[cfg(unix)]
+    pub fn interrupt(&mut self) {
+        // SAFETY: kill() only sends a signal, to a child this test started
+        // and has not reaped (so the pid is still its own).
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        assert_eq!(sent, 0, "could not interrupt {}", self.name);
+    }
+
     /// Kills the program abruptly (SIGKILL): no goodbye, no clean close.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
