@@ -55,9 +55,9 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long, after its last line and its end of stream (FIN), the server
 /// keeps reading a client that does not close, before it closes the socket.
 const LINGER: Duration = Duration::from_secs(2);
-/// How long the room's close waits for its clients to read their last
-/// lines and hang up before the server exits anyway.
-const CLOSING: Duration = Duration::from_secs(3);
+/// The most the room's close waits for its clients' tasks (a client
+/// reading at a crawl keeps its writer busy) before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(10);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -467,7 +467,7 @@ async fn close_room(room: &Room, tasks: &TaskTracker) {
             .send(Said::Farewell(None, Arc::from("adios\n")));
     } // unlocked here, before waiting: a task that leaves needs the lock
     // No more tasks will be spawned: wait() returns once they all ended.
-    // A client that never hangs up cannot hold the server: after CLOSING,
+    // A client reading at a crawl cannot hold the server: after CLOSING,
     // the tasks still running end with the runtime.
     tasks.close();
     let _ = tokio::time::timeout(CLOSING, tasks.wait()).await;
