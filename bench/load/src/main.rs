@@ -20,6 +20,7 @@
 //! The last line on stdout, `result: key=value ...`, is for scripts.
 //! Every wait has a deadline: a run that cannot finish stops and says why.
 
+mod closing;
 mod echo;
 mod net;
 mod room;
@@ -43,11 +44,15 @@ enum Mode {
     Echo(echo::EchoArgs),
     /// N clients in a lab 4/5 room, each sending M lines at once
     Room(room::RoomArgs),
+    /// Rounds of a room closed by the operator's adios while clients behind
+    /// on reading still talk: what reached them
+    Closing(closing::ClosingArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Args::parse().mode {
         Mode::Echo(args) => echo::run(args),
+        Mode::Closing(args) => closing::run(args),
         // One worker thread per core, as a server would run: thousands of
         // clients are thousands of tasks, not threads.
         Mode::Room(args) => tokio::runtime::Builder::new_multi_thread()
