@@ -347,9 +347,7 @@ async fn handle_client(
 async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
     // Into the reader's own buffer, and thrown away; 0 bytes: it closed.
     let drain = async {
-        while let Ok(n) = reader.fill_buf().await.map(<[u8]>::len)
-            && n > 0
-        {
+        while let Ok(n @ 1..) = reader.fill_buf().await.map(<[u8]>::len) {
             reader.consume(n);
         }
     };
@@ -486,9 +484,10 @@ fn raise_open_file_limit() {
         Ok(now) => eprintln!("open files: the limit is {now}"),
         Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
     }
-    if let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE)
-        && soft < ENOUGH
-    {
+    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    if soft < ENOUGH {
         eprintln!(
             "open files: room for about {soft} clients at most; for more, the hard limit \
              ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \

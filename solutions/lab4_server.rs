@@ -68,9 +68,10 @@ impl Client {
     /// QUEUE_LEN messages behind is not reading: its queue is closed, so its
     /// writer sends what is already in it and then takes it out of the room.
     fn send(&mut self, message: Arc<str>) {
-        if let Some(queue) = &self.queue
-            && let Err(TrySendError::Full(_)) = queue.try_send(message)
-        {
+        let Some(queue) = &self.queue else {
+            return; // dropped already
+        };
+        if let Err(TrySendError::Full(_)) = queue.try_send(message) {
             self.queue = None;
         }
     }
@@ -447,9 +448,10 @@ fn raise_open_file_limit() {
         Ok(now) => eprintln!("open files: the limit is {now}"),
         Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
     }
-    if let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE)
-        && soft < ENOUGH
-    {
+    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    if soft < ENOUGH {
         eprintln!(
             "open files: room for about {soft} clients at most; for more, the hard limit \
              ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
