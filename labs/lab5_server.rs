@@ -49,14 +49,13 @@ const READ_BUFFER: usize = 1024;
 const FEED_LEN: usize = 64 * 1024;
 /// The most bytes one write to a client sends (it sends more as it goes).
 const BATCH_BYTES: usize = 64 * 1024;
-/// How long, after its last line and its end of stream (FIN), the server
-/// keeps reading a client that does not close, before it closes the socket.
+/// After our end of stream (FIN), how long a client may stay silent, not
+/// closing, before the server closes the socket anyway.
 const LINGER: Duration = Duration::from_secs(2);
-/// The most the room's close waits for its clients' tasks (a client
-/// reading at a crawl keeps its writer busy) before the server exits anyway.
-// given: step 4 uses it; delete the next line then
-#[allow(dead_code)]
-const CLOSING: Duration = Duration::from_secs(10);
+/// The most a reader lingers after its writer's FIN, for a client that
+/// keeps talking (it is still reading what was sent), and the most the
+/// room's close waits for its clients' tasks before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(3);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -340,24 +339,34 @@ async fn handle_client(
 }
 
 /// The lingering close: reads and throws away whatever the client still
-/// sends, until it closes too (or resets), or LINGER after its writer's end
-/// of stream. Closing a socket with the client's data unread makes the
-/// system send a reset, and a reset destroys what the client has not read
-/// yet: its last lines, and its adios.
+/// sends until it closes too (or resets); after its writer's end of stream
+/// (FIN), only until it has been silent for LINGER, or for CLOSING at most.
+/// Closing a socket with the client's data unread makes the system send a
+/// reset, and a reset destroys what the client has not read yet: its last
+/// lines, and its adios.
 async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
-    // Into the reader's own buffer, and thrown away; 0 bytes: it closed.
-    let drain = async {
-        while let Ok(n @ 1..) = reader.fill_buf().await.map(<[u8]>::len) {
-            reader.consume(n);
-        }
-    };
-    let deadline = async {
-        hang_up.cancelled().await;
-        tokio::time::sleep(LINGER).await;
-    };
     tokio::select! {
-        () = drain => {}
-        () = deadline => {}
+        () = hang_up.cancelled() => {}
+        () = drain(reader, None) => return,
+    }
+    let _ = tokio::time::timeout(CLOSING, drain(reader, Some(LINGER))).await;
+}
+
+/// Reads and throws away what the client sends, into the reader's own
+/// buffer, until it closes or resets, or (with a limit) is that long silent.
+async fn drain(reader: &mut BufReader<OwnedReadHalf>, silence: Option<Duration>) {
+    loop {
+        let read = match silence {
+            Some(limit) => match tokio::time::timeout(limit, reader.fill_buf()).await {
+                Ok(read) => read.map(<[u8]>::len),
+                Err(_) => return, // silent for that long
+            },
+            None => reader.fill_buf().await.map(<[u8]>::len),
+        };
+        match read {
+            Ok(n @ 1..) => reader.consume(n),
+            _ => return, // it closed (0 bytes), or reset
+        }
     }
 }
 

@@ -35,12 +35,13 @@ const MAX_LINE: usize = 64 * 1024;
 const QUEUE_LEN: usize = 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long, after its last line and its end of stream (FIN), the server
-/// keeps reading a client that does not close, before it closes the socket.
+/// After our end of stream (FIN), how long a client may stay silent, not
+/// closing, before the server closes the socket anyway.
 const LINGER: Duration = Duration::from_secs(2);
-/// The most the room's close waits for its writers (a client reading at a
-/// crawl keeps its writer busy) before the server exits anyway.
-const CLOSING: Duration = Duration::from_secs(10);
+/// The most a writer lingers after its FIN, for a client that keeps talking
+/// (it is still reading what was sent), and the most the room's close waits
+/// for its writers before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(3);
 /// A client's threads keep their buffers on the heap: a small stack (the
 /// default is 2 MiB) lets thousands of them fit in little memory.
 const STACK_SIZE: usize = 256 * 1024;
@@ -368,25 +369,26 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
 
 /// The lingering close: after the end of our stream (FIN), reads and throws
 /// away whatever the client still sends, until it closes too (or resets),
-/// or LINGER has passed. Closing a socket with the client's data unread
-/// makes the system send a reset, and a reset destroys what the client has
-/// not read yet: its last lines, and its adios. (Its reader thread may be
-/// reading too: whichever reads it, nobody hears it any more.)
+/// until it has been silent for LINGER, or for CLOSING at most. Closing a
+/// socket with the client's data unread makes the system send a reset, and
+/// a reset destroys what the client has not read yet: its last lines, and
+/// its adios. (Its reader thread may be reading too: whichever reads it,
+/// nobody hears it any more.)
 fn linger(mut stream: &TcpStream) {
-    let deadline = Instant::now() + LINGER;
+    let deadline = Instant::now() + CLOSING;
     let mut scratch = [0; 4096];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         // A timeout set on a socket counts for the reads that start after
         // it, not for one already blocked: set before each read here.
-        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+        if left.is_zero() || stream.set_read_timeout(Some(left.min(LINGER))).is_err() {
             return;
         }
         match stream.read(&mut scratch) {
             Ok(0) => return, // the client closed too: done
-            Ok(_) => {}      // what it still says: nobody hears it
+            Ok(_) => {}      // it still talks, so it is still there: wait on
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return, // LINGER passed, or it reset
+            Err(_) => return, // silent for LINGER, or it reset
         }
     }
 }

@@ -7,8 +7,8 @@
 //! and a pause before each read (a slow link, a terminal paused for a
 //! moment); the others read as fast as lines come. Then the operator types
 //! `adios`, and every client goes on talking until it has read `adios` or
-//! its connection ends (with `--silent-behind`, the clients behind never
-//! talk). The round counts, from the server's transcript (its stdout), the
+//! its connection ends, then closes it, as lab4_client does (with
+//! `--silent-behind`, the clients behind never talk). The round counts, from the server's transcript (its stdout), the
 //! lines printed while a client was in the room that never reached it, and
 //! which clients got `adios`.
 //!
@@ -191,7 +191,6 @@ fn drive(
 ) -> anyhow::Result<(Count, Count)> {
     let addr = listening_addr(child)?;
     let transcript = transcript_of(child);
-    let stop = Arc::new(AtomicBool::new(false));
 
     // Everyone in the room, one after another, each once the transcript
     // says it joined.
@@ -205,14 +204,21 @@ fn drive(
         wait_for_line(&transcript, &mut printed, &joined, deadline)
             .with_context(|| format!("client {i} ({me}) never joined"))?;
         let pause = Duration::from_millis(if behind { args.behind_read_ms } else { 0 });
-        let reading = stream.try_clone()?;
-        readers.push(thread::spawn(move || hear(reading, pause, deadline)));
+        // Its reader tells its writer to stop once the conversation is over.
+        let (reading, done) = (stream.try_clone()?, Arc::new(AtomicBool::new(false)));
+        let heard = Arc::clone(&done);
+        readers.push(thread::spawn(move || {
+            let heard_all = hear(reading, pause, deadline);
+            heard.store(true, Ordering::SeqCst);
+            heard_all
+        }));
         let talks = !(behind && args.silent_behind);
-        let (line_pause, stop) = (Duration::from_millis(args.line_ms), Arc::clone(&stop));
+        let line_pause = Duration::from_millis(args.line_ms);
         writers.push(thread::spawn(move || {
             if talks {
-                talk(stream, i, line_pause, &stop);
+                talk(&stream, i, line_pause, &done);
             }
+            // Both handles gone (the reader's already is): the client closes.
         }));
         clients.push(Client { addr: me, behind });
     }
@@ -225,12 +231,11 @@ fn drive(
         .write_all(b"adios\n")
         .context("could not type adios on the server's stdin")?;
 
-    // Every client reads to its end; then the writers stop.
+    // Every client reads to its end, and closes.
     let heard: Vec<Heard> = readers
         .into_iter()
         .map(|reader| reader.join().expect("a reader thread panicked"))
         .collect();
-    stop.store(true, Ordering::SeqCst);
     // The rest of the transcript, up to the server's exit.
     let started = Instant::now();
     loop {
@@ -323,7 +328,7 @@ fn connect(addr: SocketAddr, behind: bool) -> anyhow::Result<TcpStream> {
 
 /// Sends `c{i} n{k}` lines, one per `pause`, until told to stop or the
 /// connection ends.
-fn talk(mut stream: TcpStream, i: usize, pause: Duration, stop: &AtomicBool) {
+fn talk(mut stream: &TcpStream, i: usize, pause: Duration, stop: &AtomicBool) {
     // A stuck write must not hold the round: the server may stop reading.
     let _ = stream.set_write_timeout(Some(Duration::from_secs(5)));
     for k in 0.. {
