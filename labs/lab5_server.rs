@@ -292,15 +292,18 @@ async fn send_feed(
     }
 }
 
-/// Sends `batch` to the client in one write, or fails.
+/// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io::Result<()> {
     // TODO (step 3): join the messages into one String (batch.concat()) and
-    // send it with a single write_all(to_client is an AsyncWrite: .await
-    // it). Wrap that write in tokio::time::timeout() with 5 seconds: define
-    // lab 4's WRITE_TIMEOUT beside the other constants. Turn a timeout into
-    // an error (io::ErrorKind::TimedOut): a client that stops reading must
-    // not hold its writer forever. Drop the `_` from the names.
-    todo!("step 3: send the client a batch in one write; see docs/en/lab5.md, step 3")
+    // send it: loop on to_client.write() (an AsyncWrite: .await it) until
+    // every byte is out; write() returns how many it took. Wrap each write
+    // in tokio::time::timeout() with 5 seconds: define lab 4's
+    // WRITE_TIMEOUT beside the other constants. Turn a timeout into an
+    // error (ErrorKind::TimedOut), and a write of 0 bytes into one
+    // (ErrorKind::WriteZero): a client that stops reading must not hold its
+    // writer forever, and one that reads slowly must not be cut off. Drop
+    // the `_` from the names.
+    todo!("step 3: send the client a batch; see docs/en/lab5.md, step 3")
 }
 
 /// Reads the client's lines and relays them to the others, until it says

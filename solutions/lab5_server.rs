@@ -311,17 +311,25 @@ async fn send_feed(
     }
 }
 
-/// Sends `batch` to the client in one write, or fails.
+/// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(to_client: &mut OwnedWriteHalf, batch: &[Arc<str>]) -> io::Result<()> {
-    // One write for all of them: a busy room sends many messages per
+    // One text for all of them: a busy room sends many messages per
     // system call instead of one each.
     let text = batch.concat();
-    // A client that stops reading would hold its writer, and the room's
-    // closing, forever: give up after WRITE_TIMEOUT.
-    match tokio::time::timeout(WRITE_TIMEOUT, to_client.write_all(text.as_bytes())).await {
-        Ok(written) => written,
-        Err(_) => Err(io::ErrorKind::TimedOut.into()),
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        // A client that stops reading would hold its writer, and the room's
+        // closing, forever: give up on a write that makes no progress for
+        // WRITE_TIMEOUT. Each write() takes what fits, so a slow client that
+        // keeps reading is never cut off, however long the batch.
+        match tokio::time::timeout(WRITE_TIMEOUT, to_client.write(rest)).await {
+            Ok(Ok(0)) => return Err(ErrorKind::WriteZero.into()),
+            Ok(Ok(n)) => rest = &rest[n..],
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(ErrorKind::TimedOut.into()),
+        }
     }
+    Ok(())
 }
 
 /// Reads the client's lines and relays them to the others, until it says
