@@ -105,6 +105,18 @@ impl Peer {
         self.send(format!("{line}\n").as_bytes());
     }
 
+    /// Sends `byte` again and again, a line that never ends, until the other
+    /// side stops taking it (its connection closes, or a write waits the
+    /// deadline) or `most` bytes are out; returns how many were sent.
+    pub fn send_a_line_that_never_ends(&mut self, byte: u8, most: usize) -> usize {
+        let chunk = vec![byte; 64 * 1024];
+        let mut sent = 0;
+        while sent < most && self.stream.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+        sent
+    }
+
     /// Another handle on this connection, to send from a thread of its own
     /// while this one reads (the same socket, so the same write timeout).
     pub fn sending_handle(&self) -> TcpStream {
