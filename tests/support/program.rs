@@ -74,6 +74,14 @@ impl Program {
         self.start(args, &[], |_| {})
     }
 
+    /// `spawn`, with its stdout left unread until `Running::release_stdout`:
+    /// once the pipe is full, the program blocks when it prints, as behind
+    /// a terminal paused with Ctrl-S.
+    #[track_caller]
+    pub fn spawn_holding_stdout(&self, args: &[&str]) -> Running {
+        self.launch(args, &[], |_| {}, true)
+    }
+
     /// Starts the program with `args` and the variables `env`, with
     /// `configure` applied to the command first.
     #[track_caller]
@@ -82,6 +90,17 @@ impl Program {
         args: &[&str],
         env: &[(&str, &str)],
         configure: impl FnOnce(&mut Command),
+    ) -> Running {
+        self.launch(args, env, configure, false)
+    }
+
+    #[track_caller]
+    fn launch(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        configure: impl FnOnce(&mut Command),
+        hold_stdout: bool,
     ) -> Running {
         let mut command = Command::new(self.path);
         configure(&mut command);
@@ -95,7 +114,7 @@ impl Program {
             .stderr(Stdio::piped())
             .spawn();
         match child {
-            Ok(child) => Running::new(self.name, child),
+            Ok(child) => Running::new(self.name, child, hold_stdout),
             Err(e) => panic!("could not start {}: {e}", self.name),
         }
     }

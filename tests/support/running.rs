@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, ExitStatus};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
@@ -25,6 +25,8 @@ pub struct Running {
     /// A last stdout line that came without its `\n` (the program exited
     /// mid-line), shown in failure messages.
     partial_stdout: Vec<u8>,
+    /// While Some, its stdout is left unread (see `Program::spawn_holding_stdout`).
+    stdout_gate: Option<Sender<()>>,
 }
 
 /// What came instead of an expected line.
@@ -34,11 +36,18 @@ enum Missing {
 }
 
 impl Running {
-    pub(super) fn new(name: &'static str, mut child: Child) -> Running {
+    pub(super) fn new(name: &'static str, mut child: Child, hold_stdout: bool) -> Running {
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let stderr_log = Log::default();
-        let (stdout, stderr) = read_in_background(stdout, stderr, stderr_log.clone());
+        let (stdout_gate, held) = match hold_stdout {
+            true => {
+                let (gate, held) = mpsc::channel();
+                (Some(gate), Some(held))
+            }
+            false => (None, None),
+        };
+        let (stdout, stderr) = read_in_background(stdout, stderr, stderr_log.clone(), held);
         Running {
             name,
             stdin: child.stdin.take(),
@@ -46,6 +55,7 @@ impl Running {
             stderr,
             stderr_log,
             partial_stdout: Vec::new(),
+            stdout_gate,
             child,
         }
     }
@@ -94,6 +104,12 @@ impl Running {
         if let Some(stdin) = self.stdin.as_mut() {
             let _ = stdin.write_all(bytes).and_then(|()| stdin.flush());
         }
+    }
+
+    /// Starts reading the stdout that `Program::spawn_holding_stdout` left
+    /// unread: from now on the program can print again.
+    pub fn release_stdout(&mut self) {
+        self.stdout_gate = None;
     }
 
     /// Ends the program's stdin, as Ctrl-D does in a terminal.
