@@ -20,8 +20,8 @@
 //!     terminal 1: cargo run --bin lab5_server
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
-use std::collections::HashMap;
-use std::io;
+use std::collections::HashSet;
+use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -49,6 +49,13 @@ const READ_BUFFER: usize = 1024;
 const FEED_LEN: usize = 64 * 1024;
 /// The most bytes one write to a client sends (it sends more as it goes).
 const BATCH_BYTES: usize = 64 * 1024;
+/// After our end of stream (FIN), how long a client may stay silent, not
+/// closing, before the server closes the socket anyway.
+const LINGER: Duration = Duration::from_secs(2);
+/// The most a reader lingers after its writer's FIN, for a client that
+/// keeps talking (it is still reading what was sent), and the most the
+/// room's close waits for its clients' tasks before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(3);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -73,9 +80,9 @@ enum Said {
     Farewell(Option<SocketAddr>, Arc<str>),
 }
 
-/// Who is in the room (with a way to hang up on each), and its feed.
+/// Who is in the room, and its feed.
 struct Members {
-    clients: HashMap<SocketAddr, CancellationToken>,
+    clients: HashSet<SocketAddr>,
     feed: broadcast::Sender<Said>,
 }
 
@@ -105,23 +112,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {addr}"))?;
     // the tests read this line: keep it
     eprintln!("listening on {}", listener.local_addr()?);
+    raise_open_file_limit();
 
     let (feed, _) = broadcast::channel(FEED_LEN);
     let room = Room::new(Mutex::new(Members {
-        clients: HashMap::new(),
+        clients: HashSet::new(),
         feed,
     }));
     // Every client's tasks, so that closing can wait for all of them.
     let tasks = TaskTracker::new();
     let mut keyboard = operator();
+    let ctrl_c = on_ctrl_c();
     // Until the operator says goodbye: admit every client that connects.
-    while let Some(accepted) = next_client(&listener, &mut keyboard, &room).await {
+    while let Some(accepted) = next_client(&listener, &mut keyboard, &ctrl_c, &room).await {
         match accepted {
             Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
-                // out of file descriptors, accept() would fail again at once
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // Out of file descriptors (or memory), accept() would fail
+                // again at once: give the system a moment. A client that
+                // was gone before we took it is no reason to wait.
+                if !is_about_one_client(&e) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
         }
     }
@@ -141,21 +154,60 @@ fn operator() -> Receiver<String> {
     todo!("step 1: read the keyboard on a thread of its own; see docs/en/lab5.md, step 1")
 }
 
-/// The next client that connects, or None once the operator says goodbye.
-/// Meanwhile, every other line of the operator goes to every client.
+/// A token cancelled when the operator presses Ctrl-C (on Windows too):
+/// the room then closes as it does on adios, instead of the default (the
+/// process killed, and every client cut off).
+fn on_ctrl_c() -> CancellationToken {
+    let pressed = CancellationToken::new();
+    let token = pressed.clone();
+    tokio::spawn(async move {
+        // An error means no handler: Ctrl-C then keeps its default.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            token.cancel();
+        }
+    });
+    pressed
+}
+
+/// The next client that connects, or None once the operator says goodbye
+/// (or presses Ctrl-C). Meanwhile, every other line of the operator goes
+/// to every client.
 async fn next_client(
     _listener: &TcpListener,
     _keyboard: &mut Receiver<String>,
+    _ctrl_c: &CancellationToken,
     _room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
     // TODO (step 2): loop; in each turn, wait with tokio::select! for
     // whichever comes first: listener.accept() (return what it gave, in
-    // Some), or a line from keyboard.recv() (write the branch as
+    // Some), ctrl_c.cancelled() (Ctrl-C: return None, the room closes as
+    // on adios), or a line from keyboard.recv() (write the branch as
     // `Some(text) = keyboard.recv()`, so that it turns itself off when
-    // stdin ends). The goodbye word returns None; any other line goes to
-    // every client as `[server] text` (relay, with the room locked). Drop
-    // the `_` from the names.
+    // stdin ends). The goodbye word returns None;
+    // any other line goes to every client as `[server] text` (relay, with
+    // the room locked). Drop the `_` from the names.
     todo!("step 2: wait for a client or the operator; see docs/en/lab5.md, step 2")
+}
+
+/// Whether an error of accept() is about one client only (it reset, or
+/// vanished, before we took it), rather than about the server (out of file
+/// descriptors or memory: then accept() fails again at once).
+fn is_about_one_client(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::NotConnected
+            | ErrorKind::Interrupted
+            | ErrorKind::TimedOut
+            | ErrorKind::NetworkDown
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            // A listening socket never gets an invalid argument of its own:
+            // this is a client whose address could not be read (Wine
+            // reports a client that reset in the backlog so).
+            | ErrorKind::InvalidInput
+    )
 }
 
 /// Puts a new client in the room and starts its two tasks: one reads what
@@ -178,24 +230,22 @@ fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) 
         hang_up.clone(),
     ));
     relay(&members, &format!("* {addr} joined\n"), Some(addr));
-    members.clients.insert(addr, hang_up);
+    members.clients.insert(addr);
     // The transcript on stdout: from this line on, the client hears the room.
     println!("* {addr} joined");
 }
 
-/// Sends the client what the room says, until its last words or until the
-/// room hangs up on it; then closes the connection, which also tells its
-/// reader task to stop.
+/// Sends the client what the room says, until its last words (or until it
+/// falls too far behind, or a write fails); then ends the stream (FIN) and
+/// tells its reader task, which lingers before the socket closes.
 async fn write_to_client(
     mut to_client: OwnedWriteHalf,
     mut feed: broadcast::Receiver<Said>,
     me: SocketAddr,
     hang_up: CancellationToken,
 ) {
-    tokio::select! {
-        _ = send_feed(&mut to_client, &mut feed, me) => {}
-        () = hang_up.cancelled() => {}
-    }
+    let _ = send_feed(&mut to_client, &mut feed, me).await;
+    // The client reads every byte sent, then the end of the stream.
     let _ = to_client.shutdown().await;
     hang_up.cancel();
 }
@@ -242,19 +292,22 @@ async fn send_feed(
     }
 }
 
-/// Sends `batch` to the client in one write, or fails.
+/// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io::Result<()> {
     // TODO (step 3): join the messages into one String (batch.concat()) and
-    // send it with a single write_all(to_client is an AsyncWrite: .await
-    // it). Wrap that write in tokio::time::timeout() with 5 seconds: define
-    // lab 4's WRITE_TIMEOUT beside the other constants. Turn a timeout into
-    // an error (io::ErrorKind::TimedOut): a client that stops reading must
-    // not hold its writer forever. Drop the `_` from the names.
-    todo!("step 3: send the client a batch in one write; see docs/en/lab5.md, step 3")
+    // send it: loop on to_client.write() (an AsyncWrite: .await it) until
+    // every byte is out; write() returns how many it took. Wrap each write
+    // in tokio::time::timeout() with 5 seconds: define lab 4's
+    // WRITE_TIMEOUT beside the other constants. Turn a timeout into an
+    // error (ErrorKind::TimedOut), and a write of 0 bytes into one
+    // (ErrorKind::WriteZero): a client that stops reading must not hold its
+    // writer forever, and one that reads slowly must not be cut off. Drop
+    // the `_` from the names.
+    todo!("step 3: send the client a batch; see docs/en/lab5.md, step 3")
 }
 
 /// Reads the client's lines and relays them to the others, until it says
-/// goodbye, closes, breaks a rule, or the room hangs up on it.
+/// goodbye, closes, breaks a rule, or its writer hangs up; then lingers.
 async fn handle_client(
     room: Room,
     from_client: OwnedReadHalf,
@@ -266,7 +319,7 @@ async fn handle_client(
     // wake-up of each writer task, for all of them.
     let mut said = String::new();
     let farewell = loop {
-        // A line half read when the room hangs up is lost: nobody would
+        // A line half read when the writer hangs up is lost: nobody would
         // hear it anyway.
         let heard = tokio::select! {
             heard = hear(&mut reader) => heard,
@@ -285,6 +338,39 @@ async fn handle_client(
     };
     say(&room, addr, &mut said);
     leave(&room, addr, farewell);
+    linger(&mut reader, &hang_up).await;
+}
+
+/// The lingering close: reads and throws away whatever the client still
+/// sends until it closes too (or resets); after its writer's end of stream
+/// (FIN), only until it has been silent for LINGER, or for CLOSING at most.
+/// Closing a socket with the client's data unread makes the system send a
+/// reset, and a reset destroys what the client has not read yet: its last
+/// lines, and its adios.
+async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
+    tokio::select! {
+        () = hang_up.cancelled() => {}
+        () = drain(reader, None) => return,
+    }
+    let _ = tokio::time::timeout(CLOSING, drain(reader, Some(LINGER))).await;
+}
+
+/// Reads and throws away what the client sends, into the reader's own
+/// buffer, until it closes or resets, or (with a limit) is that long silent.
+async fn drain(reader: &mut BufReader<OwnedReadHalf>, silence: Option<Duration>) {
+    loop {
+        let read = match silence {
+            Some(limit) => match tokio::time::timeout(limit, reader.fill_buf()).await {
+                Ok(read) => read.map(<[u8]>::len),
+                Err(_) => return, // silent for that long
+            },
+            None => reader.fill_buf().await.map(<[u8]>::len),
+        };
+        match read {
+            Ok(n @ 1..) => reader.consume(n),
+            _ => return, // it closed (0 bytes), or reset
+        }
+    }
 }
 
 /// What one line from a client brought.
@@ -320,7 +406,7 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
         let members = room.lock().unwrap();
         // Once the operator closed the room, nobody would receive the lines:
         // they are not said at all, so the transcript shows only delivered ones.
-        if members.clients.contains_key(&addr) {
+        if members.clients.contains(&addr) {
             relay(&members, said, Some(addr));
             // Printed once on the feed (and before anyone can join or leave):
             // a line the operator sees is one the shutdown will deliver.
@@ -345,38 +431,45 @@ fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
-    let Some(hang_up) = members.clients.remove(&addr) else {
+    if !members.clients.remove(&addr) {
         return;
-    };
-    match farewell {
-        // Its writer ends after sending it.
-        Some(farewell) => {
-            let farewell = Said::Farewell(Some(addr), Arc::from(format!("{farewell}\n")));
-            let _ = members.feed.send(farewell);
-        }
-        // Gone, or hung up on: nothing more to send it.
-        None => hang_up.cancel(),
     }
+    // Its writer sends what was said before, the farewell (nothing if it
+    // left without one), and ends. (If the writer already hung up, nobody
+    // reads it: harmless.)
+    let text = farewell.map(|farewell| format!("{farewell}\n"));
+    let farewell = Said::Farewell(Some(addr), Arc::from(text.unwrap_or_default()));
+    let _ = members.feed.send(farewell);
     relay(&members, &format!("* {addr} left\n"), Some(addr));
     println!("* {addr} left");
 }
 
 /// Closes the room: every client gets `adios` after what was already said,
-/// and the server waits for every task to finish.
+/// and the server waits for every task to finish, at most CLOSING.
 async fn close_room(_room: &Room, _tasks: &TaskTracker) {
     // TODO (step 4): with the room locked, empty the room (clients.clear())
     // and put a Farewell for everyone (None) saying "adios\n" on the feed: it
     // goes behind everything said before. Unlock it (end the block), then
-    // tell the tracker that no more tasks will come (close()) and wait() for
-    // all of them. Drop the `_` from the names.
+    // tell the tracker that no more tasks will come (close()) and wait()
+    // for all of them, at most CLOSING (tokio::time::timeout). Drop the `_`
+    // from the names.
     todo!("step 4: say adios to everyone and wait for every task; see docs/en/lab5.md, step 4")
 }
 
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
+/// control character but tab shown as U+FFFD too: a `\r` or an escape
+/// sequence from one client must not move the cursor on the others' screens.
 fn decode(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    text.strip_suffix('\r').unwrap_or(text).to_string()
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
 }
 
 /// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
@@ -384,3 +477,38 @@ fn is_goodbye(text: &str) -> bool {
     let word = text.trim();
     word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
+
+/// Each client is an open file (its socket), and many systems start a
+/// process with a limit of 1,024 of them (macOS: 256). As many servers do,
+/// raise it to the most the system allows, and say so; if that is still
+/// little, say what to do.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    use rlimit::Resource;
+    // Fewer than this, and the room is small.
+    const ENOUGH: u64 = 10_000;
+    let Ok((before, _)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    // Up to the hard limit (on macOS, to its cap below it too).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) if now > before => eprintln!("open files: raised the limit from {before} to {now}"),
+        Ok(now) => eprintln!("open files: the limit is {now}"),
+        Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
+    }
+    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    if soft < ENOUGH {
+        eprintln!(
+            "open files: room for about {soft} clients at most; for more, the hard limit \
+             ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
+             server, or a `nofile` line in /etc/security/limits.conf (macOS: `sudo launchctl \
+             limit maxfiles {ENOUGH} {ENOUGH}`)"
+        );
+    }
+}
+
+/// Windows has no limit on open sockets per process.
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}

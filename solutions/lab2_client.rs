@@ -14,12 +14,15 @@
 //!     terminal 1: cargo run --features solutions --bin lab2_server_sol
 //!     terminal 2: cargo run --features solutions --bin lab2_client_sol
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
+
+/// The longest answer we accept (the contract's 64 KiB), not counting its `\n`.
+const MAX_LINE: usize = 64 * 1024;
 
 /// Talks to the line server: each line of input, then the answer.
 #[derive(Parser)]
@@ -90,16 +93,21 @@ fn send(writer: &mut impl Write, message: &[u8]) -> io::Result<()> {
 /// Reads the server's answer: one whole line, without its `\n`.
 fn read_answer(reader: &mut impl BufRead) -> io::Result<String> {
     let mut answer = Vec::new();
-    // read_until keeps reading, however many packets it takes, up to the \n.
-    // No limit here: a client trusts its server; a server cannot trust its
-    // clients.
-    reader.read_until(b'\n', &mut answer)?;
+    // read_until keeps reading, however many packets it takes, up to the \n;
+    // take() stops it at the limit: a server that never sends \n must not
+    // fill our memory, any more than a client may fill the server's.
+    reader
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut answer)?;
     if answer.pop() != Some(b'\n') {
-        // The stream ended before the \n: the server hung up.
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "the server closed the connection",
-        ));
+        // No \n: MAX_LINE + 1 bytes came without one, or the stream ended
+        // first (the server hung up).
+        let (kind, why) = if answer.len() >= MAX_LINE {
+            (ErrorKind::InvalidData, "the server sent a line over 64 KiB")
+        } else {
+            (ErrorKind::UnexpectedEof, "the server closed the connection")
+        };
+        return Err(io::Error::new(kind, why));
     }
     if answer.last() == Some(&b'\r') {
         answer.pop();

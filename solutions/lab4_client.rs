@@ -13,13 +13,17 @@
 //!     terminal 1: cargo run --features solutions --bin lab4_server_sol
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::process::{self, ExitCode};
 use std::thread;
 
 use anyhow::Context;
 use clap::Parser;
+
+/// The longest line we accept from the room (the contract's 64 KiB), not
+/// counting its `\n`.
+const MAX_LINE: usize = 64 * 1024;
 
 /// Joins the chat room: prints what the others say, sends what you type.
 #[derive(Parser)]
@@ -58,38 +62,64 @@ fn run(args: Args) -> anyhow::Result<()> {
         .try_clone()
         .context("could not share the connection")?;
     let printer = thread::spawn(move || {
-        if let Err(e) = print_incoming(incoming) {
-            eprintln!("error: lost the connection: {e}");
-        }
+        let status = match print_incoming(incoming) {
+            Ok(()) => 0,
+            Err(e) if e.kind() == ErrorKind::InvalidData => {
+                eprintln!("error: {addr} sent a line over 64 KiB");
+                1
+            }
+            // A reset: the server vanished. Like a close, the end.
+            Err(e) => {
+                eprintln!("the connection broke: {e}");
+                0
+            }
+        };
         // main may be blocked reading the keyboard, and nothing can wake
         // it: the conversation is over, so end the whole program here.
-        process::exit(0);
+        process::exit(status);
     });
-    chat(&stream).with_context(|| format!("could not send to {addr}"))?;
-    // We said adios: wait for the server's answer; the printer then exits.
+    // When sending fails, the server has hung up, and the printer will see
+    // the end too: it ends the program once it has printed every line that
+    // came before. So wait for it, whatever happened here; after our adios,
+    // it also waits for the server's answer.
+    let _ = chat(&stream);
     let _ = printer.join();
     Ok(())
 }
 
-/// Prints every line that arrives, until the server says `adios` or closes.
+/// Prints every line that arrives, until the server says `adios` or closes;
+/// a line over MAX_LINE is an error (InvalidData).
 fn print_incoming(stream: TcpStream) -> io::Result<()> {
-    for line in BufReader::new(stream).split(b'\n') {
-        let line = String::from_utf8_lossy(&line?).into_owned();
-        let text = line.strip_suffix('\r').unwrap_or(&line);
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = Vec::new();
+        // take() stops a server that never sends \n from filling our memory
+        let n = reader
+            .by_ref()
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)?;
+        if n == 0 {
+            eprintln!("the server closed the connection");
+            return Ok(());
+        }
+        if n > MAX_LINE && !line.ends_with(b"\n") {
+            return Err(io::Error::new(ErrorKind::InvalidData, "line too long"));
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
         println!("{text}");
         if text == "adios" {
             return Ok(());
         }
     }
-    eprintln!("the server closed the connection");
-    Ok(())
 }
 
 /// Sends every line typed; the goodbye word, or the end of input, sends
-/// `adios` and stops.
+/// `adios` and stops. Fails only when sending does (the server hung up).
 fn chat(mut stream: &TcpStream) -> io::Result<()> {
-    for line in io::stdin().lock().split(b'\n') {
-        let mut line = line?;
+    // a stdin that fails to read counts as its end
+    for mut line in io::stdin().lock().split(b'\n').map_while(Result::ok) {
         if is_goodbye(&String::from_utf8_lossy(&line)) {
             break;
         }

@@ -16,14 +16,14 @@
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Parser;
@@ -35,6 +35,13 @@ const MAX_LINE: usize = 64 * 1024;
 const QUEUE_LEN: usize = 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// After our end of stream (FIN), how long a client may stay silent, not
+/// closing, before the server closes the socket anyway.
+const LINGER: Duration = Duration::from_secs(2);
+/// The most a writer lingers after its FIN, for a client that keeps talking
+/// (it is still reading what was sent), and the most the room's close waits
+/// for its writers before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(3);
 /// A client's threads keep their buffers on the heap: a small stack (the
 /// default is 2 MiB) lets thousands of them fit in little memory.
 const STACK_SIZE: usize = 256 * 1024;
@@ -52,19 +59,21 @@ struct Args {
 }
 
 /// A client as the room sees it: the queue of messages waiting to be sent
-/// to it, and its socket, to disconnect it if it falls too far behind.
+/// to it (None once it fell too far behind).
 struct Client {
-    queue: SyncSender<Arc<str>>,
-    stream: Arc<TcpStream>,
+    queue: Option<SyncSender<Arc<str>>>,
 }
 
 impl Client {
-    /// Queues a message for this client, never waiting: a client that is
-    /// QUEUE_LEN messages behind is not reading, and is disconnected (its
-    /// reader thread then wakes up and takes it out of the room).
-    fn send(&self, message: Arc<str>) {
-        if let Err(TrySendError::Full(_)) = self.queue.try_send(message) {
-            let _ = self.stream.shutdown(Shutdown::Both);
+    /// Queues a message for this client, never waiting. A client that is
+    /// QUEUE_LEN messages behind is not reading: its queue is closed, so its
+    /// writer sends what is already in it and then takes it out of the room.
+    fn send(&mut self, message: Arc<str>) {
+        let Some(queue) = &self.queue else {
+            return; // dropped already
+        };
+        if let Err(TrySendError::Full(_)) = queue.try_send(message) {
+            self.queue = None;
         }
     }
 }
@@ -93,6 +102,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     // the tests read this line: keep it
     eprintln!("listening on {local}");
+    raise_open_file_limit();
 
     let room = Room::default();
     let closing = Arc::new(AtomicBool::new(false));
@@ -102,22 +112,33 @@ fn run(args: Args) -> anyhow::Result<()> {
         let local = connectable(local);
         thread::spawn(move || operator(&room, &closing, local))
     };
-    let mut threads = Vec::new();
+    // Every client's writer thread holds a clone of `alive`: once they have
+    // all ended, `all_ended.recv()` fails (nobody ever sends on it).
+    let (alive, all_ended) = mpsc::channel::<()>();
     for stream in listener.incoming() {
         if closing.load(Ordering::SeqCst) {
             break; // the operator's wake-up call (or a client too late to join)
         }
-        match stream.and_then(|stream| admit(&room, stream)) {
-            Ok(client_threads) => threads.extend(client_threads),
+        let stream = match stream {
+            Ok(stream) => stream,
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
-                // out of file descriptors, accept() would fail again at once
-                thread::sleep(Duration::from_millis(100));
+                // Out of file descriptors (or memory), accept() would fail
+                // again at once: give the system a moment. A client that
+                // was gone before we took it is no reason to wait.
+                if !is_about_one_client(&e) {
+                    thread::sleep(Duration::from_millis(100));
+                }
+                continue;
             }
+        };
+        // One client's trouble (it reset as it connected): the next one
+        // is accepted at once.
+        if let Err(e) = admit(&room, stream, &alive) {
+            eprintln!("error: could not admit a client: {e}");
         }
-        threads.retain(|thread| !thread.is_finished());
     }
-    close_room(&room, threads);
+    close_room(&room, alive, &all_ended);
     let _ = operator.join();
     eprintln!("closed");
     Ok(())
@@ -133,7 +154,8 @@ fn operator(room: &Room, closing: &AtomicBool, local: SocketAddr) {
             stop_accepting(closing, local);
             return;
         }
-        relay(&room.lock().unwrap(), &format!("[server] {text}\n"), None);
+        let line = format!("[server] {text}\n");
+        relay(&mut room.lock().unwrap(), &line, None);
     }
     // The end of stdin only ends the operator's lines: the room stays open.
 }
@@ -160,28 +182,53 @@ fn connectable(local: SocketAddr) -> SocketAddr {
     addr
 }
 
+/// Whether an error of accept() is about one client only (it reset, or
+/// vanished, before we took it), rather than about the server (out of file
+/// descriptors or memory: then accept() fails again at once).
+fn is_about_one_client(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::NotConnected
+            | ErrorKind::Interrupted
+            | ErrorKind::TimedOut
+            | ErrorKind::NetworkDown
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            // A listening socket never gets an invalid argument of its own:
+            // this is a client whose address could not be read (Wine
+            // reports a client that reset in the backlog so).
+            | ErrorKind::InvalidInput
+    )
+}
+
 /// Puts a new client in the room and starts its two threads: one reads
-/// what it says, one writes what the others say.
-fn admit(room: &Room, stream: TcpStream) -> io::Result<[JoinHandle<()>; 2]> {
+/// what it says, one writes what the others say. The writer holds a clone
+/// of `alive` until the end, so the room's close can wait for it.
+fn admit(room: &Room, stream: TcpStream, alive: &Sender<()>) -> io::Result<()> {
     let addr = stream.peer_addr()?;
     // A client that stops reading: write() gives up after WRITE_TIMEOUT.
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    // One socket shared by both threads and the room (one file descriptor).
+    // One socket shared by both threads (one file descriptor).
     let stream = Arc::new(stream);
     let (queue, outgoing) = mpsc::sync_channel(QUEUE_LEN);
     // lock() fails only if a thread panicked while holding it: a bug, not a client
     let mut clients = room.lock().unwrap();
     // Started while we hold the lock: the client cannot speak before the
     // room knows it. If a spawn fails, the client is simply closed.
-    let to_client = Arc::clone(&stream);
-    let writer = spawn(move || write_to_client(&to_client, outgoing))?;
-    let (from_client, room_of_client) = (Arc::clone(&stream), Arc::clone(room));
-    let reader = spawn(move || handle_client(&room_of_client, &from_client, addr))?;
-    relay(&clients, &format!("* {addr} joined\n"), None);
-    clients.insert(addr, Client { queue, stream });
+    let (to_client, room_of_writer, alive) = (Arc::clone(&stream), Arc::clone(room), alive.clone());
+    spawn(move || {
+        write_to_client(&room_of_writer, addr, &to_client, outgoing);
+        drop(alive);
+    })?;
+    let room_of_reader = Arc::clone(room);
+    spawn(move || handle_client(&room_of_reader, &stream, addr))?;
+    relay(&mut clients, &format!("* {addr} joined\n"), None);
+    clients.insert(addr, Client { queue: Some(queue) });
     // The transcript on stdout: from this line on, the client hears the room.
     println!("* {addr} joined");
-    Ok([writer, reader])
+    Ok(())
 }
 
 /// thread::spawn with a small stack, and an error instead of a panic when
@@ -190,11 +237,23 @@ fn spawn(work: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle<()>> {
     thread::Builder::new().stack_size(STACK_SIZE).spawn(work)
 }
 
-/// Sends the client every message queued for it, until the room drops the
-/// queue; then closes the connection, which also wakes its reader.
-fn write_to_client(stream: &TcpStream, outgoing: Receiver<Arc<str>>) {
+/// Sends the client every message queued for it, until the room closes the
+/// queue (or a write fails); then ends the stream: the client reads every
+/// byte sent, then the end (FIN). Then it lingers, before the socket closes.
+fn write_to_client(
+    room: &Room,
+    addr: SocketAddr,
+    stream: &TcpStream,
+    outgoing: Receiver<Arc<str>>,
+) {
     let _ = send_queued(stream, &outgoing);
-    let _ = stream.shutdown(Shutdown::Both);
+    // Out of the room, if it still is: it fell too far behind, or a write
+    // failed (the others are told it left).
+    leave(room, addr, None);
+    // Only the sending half: the client may still be sending, and what it
+    // sends must be read (linger), not refused.
+    let _ = stream.shutdown(Shutdown::Write);
+    linger(stream);
 }
 
 fn send_queued(stream: &TcpStream, outgoing: &Receiver<Arc<str>>) -> io::Result<()> {
@@ -213,7 +272,8 @@ fn send_queued(stream: &TcpStream, outgoing: &Receiver<Arc<str>>) -> io::Result<
 }
 
 /// Reads the client's lines and relays them to the others, until it says
-/// goodbye, closes, or breaks a rule.
+/// goodbye, closes, or breaks a rule. (Its writer lingers: the socket stays
+/// open, and read, until the client has read everything.)
 fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
     let mut reader = BufReader::new(stream);
     // Lines that arrive together are relayed together: one lock, and one
@@ -265,11 +325,11 @@ fn hear(reader: &mut BufReader<&TcpStream>) -> Heard {
 /// while the client is in the room.
 fn say(room: &Room, addr: SocketAddr, said: &mut String) {
     if !said.is_empty() {
-        let clients = room.lock().unwrap();
+        let mut clients = room.lock().unwrap();
         // Once the operator closed the room, nobody would receive the lines:
         // they are not said at all, so the transcript shows only delivered ones.
         if clients.contains_key(&addr) {
-            relay(&clients, said, Some(addr));
+            relay(&mut clients, said, Some(addr));
             // Printed once queued (and before anyone can join or leave): a
             // line the operator sees is one the shutdown will deliver.
             print!("{said}");
@@ -281,7 +341,7 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
 /// Queues `lines` (whole lines, each ending in `\n`) for every client but
 /// `from`. It only queues, never writes: the room is locked, and a client
 /// that does not read would keep it locked for everyone.
-fn relay(clients: &HashMap<SocketAddr, Client>, lines: &str, from: Option<SocketAddr>) {
+fn relay(clients: &mut HashMap<SocketAddr, Client>, lines: &str, from: Option<SocketAddr>) {
     // One copy of the text for every queue: cloning an Arc copies a pointer.
     let lines: Arc<str> = Arc::from(lines);
     for (addr, client) in clients {
@@ -296,35 +356,74 @@ fn relay(clients: &HashMap<SocketAddr, Client>, lines: &str, from: Option<Socket
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     let mut clients = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
-    let Some(client) = clients.remove(&addr) else {
+    let Some(mut client) = clients.remove(&addr) else {
         return;
     };
     if let Some(farewell) = farewell {
         client.send(Arc::from(format!("{farewell}\n")));
     }
-    relay(&clients, &format!("* {addr} left\n"), None);
+    relay(&mut clients, &format!("* {addr} left\n"), None);
     println!("* {addr} left");
     // Dropping `client` drops its queue: its writer sends the rest and closes.
 }
 
-/// Closes the room: every client gets `adios` after the lines already
-/// queued for it, and the server waits for every thread to finish.
-fn close_room(room: &Room, threads: Vec<JoinHandle<()>>) {
-    // Dropping a client's queue tells its writer thread to send what is
-    // left and close the connection, which also ends its reader thread.
-    for (_, client) in room.lock().unwrap().drain() {
-        client.send(Arc::from("adios\n"));
-    }
-    for thread in threads {
-        let _ = thread.join();
+/// The lingering close: after the end of our stream (FIN), reads and throws
+/// away whatever the client still sends, until it closes too (or resets),
+/// until it has been silent for LINGER, or for CLOSING at most. Closing a
+/// socket with the client's data unread makes the system send a reset, and
+/// a reset destroys what the client has not read yet: its last lines, and
+/// its adios. (Its reader thread may be reading too: whichever reads it,
+/// nobody hears it any more.)
+fn linger(mut stream: &TcpStream) {
+    let deadline = Instant::now() + CLOSING;
+    let mut scratch = [0; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        // A timeout set on a socket counts for the reads that start after
+        // it, not for one already blocked: set before each read here.
+        if left.is_zero() || stream.set_read_timeout(Some(left.min(LINGER))).is_err() {
+            return;
+        }
+        match stream.read(&mut scratch) {
+            Ok(0) => return, // the client closed too: done
+            Ok(_) => {}      // it still talks, so it is still there: wait on
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return, // silent for LINGER, or it reset
+        }
     }
 }
 
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+/// Closes the room: every client gets `adios` after the lines already
+/// queued for it, and the server waits for every writer to finish, at
+/// most CLOSING.
+fn close_room(room: &Room, alive: Sender<()>, all_ended: &Receiver<()>) {
+    // Dropping a client's queue tells its writer thread to send what is
+    // left, end the stream and linger.
+    for (_, mut client) in room.lock().unwrap().drain() {
+        client.send(Arc::from("adios\n"));
+    }
+    // Ours too: only the writers' clones are left.
+    drop(alive);
+    // Fails once every clone is gone (Disconnected), or after CLOSING
+    // (Timeout). A reader still blocked in read() (its client is silent)
+    // ends with the process.
+    let _ = all_ended.recv_timeout(CLOSING);
+}
+
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
+/// control character but tab shown as U+FFFD too: a `\r` or an escape
+/// sequence from one client must not move the cursor on the others' screens.
 fn decode(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    text.strip_suffix('\r').unwrap_or(text).to_string()
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
 }
 
 /// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
@@ -332,3 +431,38 @@ fn is_goodbye(text: &str) -> bool {
     let word = text.trim();
     word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
+
+/// Each client is an open file (its socket), and many systems start a
+/// process with a limit of 1,024 of them (macOS: 256). As many servers do,
+/// raise it to the most the system allows, and say so; if that is still
+/// little, say what to do.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    use rlimit::Resource;
+    // Fewer than this, and the room is small.
+    const ENOUGH: u64 = 10_000;
+    let Ok((before, _)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    // Up to the hard limit (on macOS, to its cap below it too).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) if now > before => eprintln!("open files: raised the limit from {before} to {now}"),
+        Ok(now) => eprintln!("open files: the limit is {now}"),
+        Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
+    }
+    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    if soft < ENOUGH {
+        eprintln!(
+            "open files: room for about {soft} clients at most; for more, the hard limit \
+             ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
+             server, or a `nofile` line in /etc/security/limits.conf (macOS: `sudo launchctl \
+             limit maxfiles {ENOUGH} {ENOUGH}`)"
+        );
+    }
+}
+
+/// Windows has no limit on open sockets per process.
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}

@@ -20,8 +20,8 @@
 //!     terminal 1: cargo run --features solutions --bin lab5_server_sol
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
-use std::collections::HashMap;
-use std::io::{self, BufRead};
+use std::collections::HashSet;
+use std::io::{self, BufRead, ErrorKind};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -52,6 +52,13 @@ const FEED_LEN: usize = 64 * 1024;
 const BATCH_BYTES: usize = 64 * 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// After our end of stream (FIN), how long a client may stay silent, not
+/// closing, before the server closes the socket anyway.
+const LINGER: Duration = Duration::from_secs(2);
+/// The most a reader lingers after its writer's FIN, for a client that
+/// keeps talking (it is still reading what was sent), and the most the
+/// room's close waits for its clients' tasks before the server exits anyway.
+const CLOSING: Duration = Duration::from_secs(3);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -76,9 +83,9 @@ enum Said {
     Farewell(Option<SocketAddr>, Arc<str>),
 }
 
-/// Who is in the room (with a way to hang up on each), and its feed.
+/// Who is in the room, and its feed.
 struct Members {
-    clients: HashMap<SocketAddr, CancellationToken>,
+    clients: HashSet<SocketAddr>,
     feed: broadcast::Sender<Said>,
 }
 
@@ -108,23 +115,29 @@ async fn run(args: Args) -> anyhow::Result<()> {
         .with_context(|| format!("could not listen on {addr}"))?;
     // the tests read this line: keep it
     eprintln!("listening on {}", listener.local_addr()?);
+    raise_open_file_limit();
 
     let (feed, _) = broadcast::channel(FEED_LEN);
     let room = Room::new(Mutex::new(Members {
-        clients: HashMap::new(),
+        clients: HashSet::new(),
         feed,
     }));
     // Every client's tasks, so that closing can wait for all of them.
     let tasks = TaskTracker::new();
     let mut keyboard = operator();
+    let ctrl_c = on_ctrl_c();
     // Until the operator says goodbye: admit every client that connects.
-    while let Some(accepted) = next_client(&listener, &mut keyboard, &room).await {
+    while let Some(accepted) = next_client(&listener, &mut keyboard, &ctrl_c, &room).await {
         match accepted {
             Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
             Err(e) => {
                 eprintln!("error: could not accept a client: {e}");
-                // out of file descriptors, accept() would fail again at once
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // Out of file descriptors (or memory), accept() would fail
+                // again at once: give the system a moment. A client that
+                // was gone before we took it is no reason to wait.
+                if !is_about_one_client(&e) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
             }
         }
     }
@@ -153,18 +166,36 @@ fn operator() -> Receiver<String> {
     keyboard
 }
 
-/// The next client that connects, or None once the operator says goodbye.
-/// Meanwhile, every other line of the operator goes to every client.
+/// A token cancelled when the operator presses Ctrl-C (on Windows too):
+/// the room then closes as it does on adios, instead of the default (the
+/// process killed, and every client cut off).
+fn on_ctrl_c() -> CancellationToken {
+    let pressed = CancellationToken::new();
+    let token = pressed.clone();
+    tokio::spawn(async move {
+        // An error means no handler: Ctrl-C then keeps its default.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            token.cancel();
+        }
+    });
+    pressed
+}
+
+/// The next client that connects, or None once the operator says goodbye
+/// (or presses Ctrl-C). Meanwhile, every other line of the operator goes
+/// to every client.
 async fn next_client(
     listener: &TcpListener,
     keyboard: &mut Receiver<String>,
+    ctrl_c: &CancellationToken,
     room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
     loop {
-        // Whichever comes first; the other branch is dropped, and both are
+        // Whichever comes first; the other branches are dropped, and all are
         // safe to drop: no client or line is lost, the next turn waits again.
         tokio::select! {
             accepted = listener.accept() => return Some(accepted),
+            () = ctrl_c.cancelled() => return None,
             // None once stdin ends: the branch is then disabled, and the
             // room goes on without an operator.
             Some(text) = keyboard.recv() => {
@@ -175,6 +206,27 @@ async fn next_client(
             }
         }
     }
+}
+
+/// Whether an error of accept() is about one client only (it reset, or
+/// vanished, before we took it), rather than about the server (out of file
+/// descriptors or memory: then accept() fails again at once).
+fn is_about_one_client(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted
+            | ErrorKind::ConnectionReset
+            | ErrorKind::NotConnected
+            | ErrorKind::Interrupted
+            | ErrorKind::TimedOut
+            | ErrorKind::NetworkDown
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            // A listening socket never gets an invalid argument of its own:
+            // this is a client whose address could not be read (Wine
+            // reports a client that reset in the backlog so).
+            | ErrorKind::InvalidInput
+    )
 }
 
 /// Puts a new client in the room and starts its two tasks: one reads what
@@ -197,24 +249,22 @@ fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) 
         hang_up.clone(),
     ));
     relay(&members, &format!("* {addr} joined\n"), Some(addr));
-    members.clients.insert(addr, hang_up);
+    members.clients.insert(addr);
     // The transcript on stdout: from this line on, the client hears the room.
     println!("* {addr} joined");
 }
 
-/// Sends the client what the room says, until its last words or until the
-/// room hangs up on it; then closes the connection, which also tells its
-/// reader task to stop.
+/// Sends the client what the room says, until its last words (or until it
+/// falls too far behind, or a write fails); then ends the stream (FIN) and
+/// tells its reader task, which lingers before the socket closes.
 async fn write_to_client(
     mut to_client: OwnedWriteHalf,
     mut feed: broadcast::Receiver<Said>,
     me: SocketAddr,
     hang_up: CancellationToken,
 ) {
-    tokio::select! {
-        _ = send_feed(&mut to_client, &mut feed, me) => {}
-        () = hang_up.cancelled() => {}
-    }
+    let _ = send_feed(&mut to_client, &mut feed, me).await;
+    // The client reads every byte sent, then the end of the stream.
     let _ = to_client.shutdown().await;
     hang_up.cancel();
 }
@@ -261,21 +311,29 @@ async fn send_feed(
     }
 }
 
-/// Sends `batch` to the client in one write, or fails.
+/// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(to_client: &mut OwnedWriteHalf, batch: &[Arc<str>]) -> io::Result<()> {
-    // One write for all of them: a busy room sends many messages per
+    // One text for all of them: a busy room sends many messages per
     // system call instead of one each.
     let text = batch.concat();
-    // A client that stops reading would hold its writer, and the room's
-    // closing, forever: give up after WRITE_TIMEOUT.
-    match tokio::time::timeout(WRITE_TIMEOUT, to_client.write_all(text.as_bytes())).await {
-        Ok(written) => written,
-        Err(_) => Err(io::ErrorKind::TimedOut.into()),
+    let mut rest = text.as_bytes();
+    while !rest.is_empty() {
+        // A client that stops reading would hold its writer, and the room's
+        // closing, forever: give up on a write that makes no progress for
+        // WRITE_TIMEOUT. Each write() takes what fits, so a slow client that
+        // keeps reading is never cut off, however long the batch.
+        match tokio::time::timeout(WRITE_TIMEOUT, to_client.write(rest)).await {
+            Ok(Ok(0)) => return Err(ErrorKind::WriteZero.into()),
+            Ok(Ok(n)) => rest = &rest[n..],
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(ErrorKind::TimedOut.into()),
+        }
     }
+    Ok(())
 }
 
 /// Reads the client's lines and relays them to the others, until it says
-/// goodbye, closes, breaks a rule, or the room hangs up on it.
+/// goodbye, closes, breaks a rule, or its writer hangs up; then lingers.
 async fn handle_client(
     room: Room,
     from_client: OwnedReadHalf,
@@ -287,7 +345,7 @@ async fn handle_client(
     // wake-up of each writer task, for all of them.
     let mut said = String::new();
     let farewell = loop {
-        // A line half read when the room hangs up is lost: nobody would
+        // A line half read when the writer hangs up is lost: nobody would
         // hear it anyway.
         let heard = tokio::select! {
             heard = hear(&mut reader) => heard,
@@ -306,6 +364,39 @@ async fn handle_client(
     };
     say(&room, addr, &mut said);
     leave(&room, addr, farewell);
+    linger(&mut reader, &hang_up).await;
+}
+
+/// The lingering close: reads and throws away whatever the client still
+/// sends until it closes too (or resets); after its writer's end of stream
+/// (FIN), only until it has been silent for LINGER, or for CLOSING at most.
+/// Closing a socket with the client's data unread makes the system send a
+/// reset, and a reset destroys what the client has not read yet: its last
+/// lines, and its adios.
+async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
+    tokio::select! {
+        () = hang_up.cancelled() => {}
+        () = drain(reader, None) => return,
+    }
+    let _ = tokio::time::timeout(CLOSING, drain(reader, Some(LINGER))).await;
+}
+
+/// Reads and throws away what the client sends, into the reader's own
+/// buffer, until it closes or resets, or (with a limit) is that long silent.
+async fn drain(reader: &mut BufReader<OwnedReadHalf>, silence: Option<Duration>) {
+    loop {
+        let read = match silence {
+            Some(limit) => match tokio::time::timeout(limit, reader.fill_buf()).await {
+                Ok(read) => read.map(<[u8]>::len),
+                Err(_) => return, // silent for that long
+            },
+            None => reader.fill_buf().await.map(<[u8]>::len),
+        };
+        match read {
+            Ok(n @ 1..) => reader.consume(n),
+            _ => return, // it closed (0 bytes), or reset
+        }
+    }
 }
 
 /// What one line from a client brought.
@@ -341,7 +432,7 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
         let members = room.lock().unwrap();
         // Once the operator closed the room, nobody would receive the lines:
         // they are not said at all, so the transcript shows only delivered ones.
-        if members.clients.contains_key(&addr) {
+        if members.clients.contains(&addr) {
             relay(&members, said, Some(addr));
             // Printed once on the feed (and before anyone can join or leave):
             // a line the operator sees is one the shutdown will deliver.
@@ -366,24 +457,21 @@ fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
-    let Some(hang_up) = members.clients.remove(&addr) else {
+    if !members.clients.remove(&addr) {
         return;
-    };
-    match farewell {
-        // Its writer ends after sending it.
-        Some(farewell) => {
-            let farewell = Said::Farewell(Some(addr), Arc::from(format!("{farewell}\n")));
-            let _ = members.feed.send(farewell);
-        }
-        // Gone, or hung up on: nothing more to send it.
-        None => hang_up.cancel(),
     }
+    // Its writer sends what was said before, the farewell (nothing if it
+    // left without one), and ends. (If the writer already hung up, nobody
+    // reads it: harmless.)
+    let text = farewell.map(|farewell| format!("{farewell}\n"));
+    let farewell = Said::Farewell(Some(addr), Arc::from(text.unwrap_or_default()));
+    let _ = members.feed.send(farewell);
     relay(&members, &format!("* {addr} left\n"), Some(addr));
     println!("* {addr} left");
 }
 
 /// Closes the room: every client gets `adios` after what was already said,
-/// and the server waits for every task to finish.
+/// and the server waits for every task to finish, at most CLOSING.
 async fn close_room(room: &Room, tasks: &TaskTracker) {
     {
         let mut members = room.lock().unwrap();
@@ -396,15 +484,26 @@ async fn close_room(room: &Room, tasks: &TaskTracker) {
             .send(Said::Farewell(None, Arc::from("adios\n")));
     } // unlocked here, before waiting: a task that leaves needs the lock
     // No more tasks will be spawned: wait() returns once they all ended.
+    // A client reading at a crawl cannot hold the server: after CLOSING,
+    // the tasks still running end with the runtime.
     tasks.close();
-    tasks.wait().await;
+    let _ = tokio::time::timeout(CLOSING, tasks.wait()).await;
 }
 
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`.
+/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
+/// control character but tab shown as U+FFFD too: a `\r` or an escape
+/// sequence from one client must not move the cursor on the others' screens.
 fn decode(line: &[u8]) -> String {
     let text = String::from_utf8_lossy(line);
     let text = text.strip_suffix('\n').unwrap_or(&text);
-    text.strip_suffix('\r').unwrap_or(text).to_string()
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.chars()
+        .map(|c| match c {
+            '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect()
 }
 
 /// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
@@ -412,3 +511,38 @@ fn is_goodbye(text: &str) -> bool {
     let word = text.trim();
     word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
+
+/// Each client is an open file (its socket), and many systems start a
+/// process with a limit of 1,024 of them (macOS: 256). As many servers do,
+/// raise it to the most the system allows, and say so; if that is still
+/// little, say what to do.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    use rlimit::Resource;
+    // Fewer than this, and the room is small.
+    const ENOUGH: u64 = 10_000;
+    let Ok((before, _)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    // Up to the hard limit (on macOS, to its cap below it too).
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) if now > before => eprintln!("open files: raised the limit from {before} to {now}"),
+        Ok(now) => eprintln!("open files: the limit is {now}"),
+        Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
+    }
+    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
+        return;
+    };
+    if soft < ENOUGH {
+        eprintln!(
+            "open files: room for about {soft} clients at most; for more, the hard limit \
+             ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
+             server, or a `nofile` line in /etc/security/limits.conf (macOS: `sudo launchctl \
+             limit maxfiles {ENOUGH} {ENOUGH}`)"
+        );
+    }
+}
+
+/// Windows has no limit on open sockets per process.
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}

@@ -5,7 +5,8 @@
 mod support;
 
 use support::{
-    FakeServer, Server, expect_client_to_report_a_hang_up, expect_help_and_version,
+    FakeServer, Server, expect_client_to_report_a_hang_up,
+    expect_client_to_stop_at_a_line_that_never_ends, expect_help_and_version,
     expect_port_in_use_error, expect_refused_connection_error, lab,
 };
 
@@ -403,6 +404,13 @@ mod client {
     #[test]
     fn exits_and_says_why_when_the_server_hangs_up_mid_answer() {
         expect_client_to_report_a_hang_up(lab!("lab2_client"), b"ho");
+    }
+
+    /// Issue 16: lab2_client held an endless answer in memory (3.6 GB in
+    /// 8 s); a client cannot trust its server blindly either.
+    #[test]
+    fn stops_at_an_answer_over_64_kib_that_never_ends() {
+        expect_client_to_stop_at_a_line_that_never_ends(lab!("lab2_client"));
     }
 
     #[test]

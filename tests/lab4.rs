@@ -20,7 +20,8 @@ mod server {
 
 mod client {
     use super::support::{
-        FakeServer, expect_help_and_version, expect_refused_connection_error, lab,
+        FakeServer, expect_client_to_stop_at_a_line_that_never_ends, expect_help_and_version,
+        expect_refused_connection_error, lab,
     };
 
     #[test]
@@ -76,6 +77,42 @@ mod client {
         client.expect_success("once the server closed the connection");
     }
 
+    /// Issue 16: when its write failed first (the server had hung up),
+    /// lab4_client returned from main, with status 1, before its printing
+    /// thread had printed the last lines and the adios it had received.
+    /// Where the system keeps what arrived before a reset readable (Linux,
+    /// macOS): Windows may throw it away with the reset (Wine does), and
+    /// then no client could print it.
+    #[cfg(unix)]
+    #[test]
+    fn prints_every_line_it_received_before_it_exits_even_when_sending_fails_first() {
+        let fake = FakeServer::start();
+        // Its stdout unread for now: the client's printing blocks once the
+        // pipe is full, with lines received still to print.
+        let mut client = lab!("lab4_client").spawn_holding_stdout(&["--port", &fake.port()]);
+        let mut room_side = fake.accept(&client);
+        // A little more than a pipe holds (64 KiB on Linux), then adios.
+        let lines: Vec<String> = (0..68)
+            .map(|i| format!("[10.0.0.7:4242] {i:02} {}", "x".repeat(1000)))
+            .collect();
+        for line in &lines {
+            room_side.send_line(line);
+        }
+        room_side.send_line("adios");
+        client.type_line("hola");
+        room_side.expect_line("hola");
+        // The room vanishes (a reset): the client's next write fails, while
+        // it still has lines to print.
+        room_side.reset();
+        client.type_line("sigo aqui");
+        client.release_stdout();
+        for line in &lines {
+            client.expect_line(line);
+        }
+        client.expect_line("adios");
+        client.expect_success("once the server said adios and hung up");
+    }
+
     #[test]
     fn says_adios_and_prints_what_arrives_until_the_servers_adios() {
         let fake = FakeServer::start();
@@ -102,6 +139,13 @@ mod client {
         room_side.send_line("adios");
         client.expect_line("adios");
         client.expect_success("once the server answered its adios");
+    }
+
+    /// Issue 16: lab4_client held an endless line from the server in
+    /// memory, as lab2_client did.
+    #[test]
+    fn stops_at_a_line_over_64_kib_from_a_server_that_never_ends() {
+        expect_client_to_stop_at_a_line_that_never_ends(lab!("lab4_client"));
     }
 
     #[test]

@@ -44,8 +44,8 @@ pub use program::Program;
 pub(crate) use program::lab;
 pub(crate) use room::room_suite;
 pub use rules::{
-    expect_client_to_report_a_hang_up, expect_help_and_version, expect_port_in_use_error,
-    expect_refused_connection_error,
+    expect_client_to_report_a_hang_up, expect_client_to_stop_at_a_line_that_never_ends,
+    expect_help_and_version, expect_port_in_use_error, expect_refused_connection_error,
 };
 pub use running::Running;
 pub use server::Server;

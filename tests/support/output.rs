@@ -82,17 +82,25 @@ impl Log {
 /// Starts reading the program's stdout and stderr: each line arrives on its
 /// channel (a last line without `\n` at the end of the pipe, as it is), and
 /// stderr's also in `stderr_log`. A channel disconnects at its pipe's end.
+/// With a `held` gate, stdout is left unread (the program blocks once the
+/// pipe is full) until something is sent on the gate, or it is dropped.
 pub(super) fn read_in_background(
     stdout: ChildStdout,
     stderr: ChildStderr,
     stderr_log: Log,
+    held: Option<Receiver<()>>,
 ) -> (Receiver<Vec<u8>>, Receiver<Vec<u8>>) {
     let (out_lines, stdout_lines) = mpsc::channel();
     let (err_lines, stderr_lines) = mpsc::channel();
     let out = Pipe::new(stdout, out_lines, None);
     let err = Pipe::new(stderr, err_lines, Some(stderr_log));
-    thread::spawn(move || read_both(out, err));
+    thread::spawn(move || read_both(out, err, held));
     (stdout_lines, stderr_lines)
+}
+
+/// Whether a gate (see read_in_background) still holds stdout back.
+fn still_held(held: &Option<Receiver<()>>) -> bool {
+    matches!(held, Some(gate) if gate.try_recv() == Err(mpsc::TryRecvError::Empty))
 }
 
 /// One pipe being read: the line it is in the middle of, and where its
@@ -153,7 +161,11 @@ impl<R: Read> Pipe<R> {
 }
 
 #[cfg(unix)]
-fn read_both(mut out: Pipe<ChildStdout>, mut err: Pipe<ChildStderr>) {
+fn read_both(
+    mut out: Pipe<ChildStdout>,
+    mut err: Pipe<ChildStderr>,
+    mut held: Option<Receiver<()>>,
+) {
     use std::os::fd::AsRawFd;
     let (out_fd, err_fd) = (out.reader.as_raw_fd(), err.reader.as_raw_fd());
     // Everything waiting on stderr, read and logged, without waiting for more.
@@ -164,15 +176,21 @@ fn read_both(mut out: Pipe<ChildStdout>, mut err: Pipe<ChildStderr>) {
         }
     };
     while out.open || err.open {
+        if held.is_some() && !still_held(&held) {
+            held = None;
+        }
+        let reading_out = out.open && held.is_none();
         let fds = [
-            if out.open { out_fd } else { -1 },
+            if reading_out { out_fd } else { -1 },
             if err.open { err_fd } else { -1 },
         ];
-        if !readable(&fds, -1).contains(&true) {
-            continue; // interrupted by a signal: poll again
+        // While stdout is held, look at the gate again every 20 ms.
+        let timeout_ms = if held.is_some() { 20 } else { -1 };
+        if !readable(&fds, timeout_ms).contains(&true) {
+            continue; // interrupted by a signal, or the gate's turn: poll again
         }
         drain_stderr(&mut err);
-        if out.open && readable(&[out_fd], 0)[0] {
+        if reading_out && readable(&[out_fd], 0)[0] {
             out.read_some();
             // What the program wrote on stderr before this read returned
             // goes to the log before these stdout lines go to the test.
@@ -200,7 +218,7 @@ fn readable<const N: usize>(fds: &[i32; N], timeout_ms: i32) -> [bool; N] {
 }
 
 #[cfg(not(unix))]
-fn read_both(out: Pipe<ChildStdout>, err: Pipe<ChildStderr>) {
+fn read_both(out: Pipe<ChildStdout>, err: Pipe<ChildStderr>, held: Option<Receiver<()>>) {
     fn read_all<R: Read + Send + 'static>(mut pipe: Pipe<R>) {
         while pipe.open {
             pipe.read_some();
@@ -208,6 +226,10 @@ fn read_both(out: Pipe<ChildStdout>, err: Pipe<ChildStderr>) {
         }
     }
     let err = thread::spawn(move || read_all(err));
+    if let Some(gate) = held {
+        // Something sent, or the gate dropped: stdout may be read.
+        let _ = gate.recv();
+    }
     read_all(out);
     let _ = err.join();
 }

@@ -28,6 +28,8 @@ pub struct Peer {
     pending: Vec<u8>,
     other: &'static str,
     other_stderr: Option<Log>,
+    /// A pause before each read, for a peer that reads slowly.
+    pace: Option<Duration>,
 }
 
 /// What one read from the socket brought.
@@ -51,7 +53,15 @@ impl Peer {
             pending: Vec::new(),
             other,
             other_stderr,
+            pace: None,
         }
+    }
+
+    /// From now on, pauses `pause` before each read (of at most 4 KiB): a
+    /// client that is behind on reading, as on a slow link or a terminal
+    /// paused for a moment. The pauses shape traffic; nothing waits on them.
+    pub fn read_slowly(&mut self, pause: Duration) {
+        self.pace = Some(pause);
     }
 
     /// The address of this end, as the program on the other side sees it.
@@ -93,6 +103,18 @@ impl Peer {
     #[track_caller]
     pub fn send_line(&mut self, line: &str) {
         self.send(format!("{line}\n").as_bytes());
+    }
+
+    /// Sends `byte` again and again, a line that never ends, until the other
+    /// side stops taking it (its connection closes, or a write waits the
+    /// deadline) or `most` bytes are out; returns how many were sent.
+    pub fn send_a_line_that_never_ends(&mut self, byte: u8, most: usize) -> usize {
+        let chunk = vec![byte; 64 * 1024];
+        let mut sent = 0;
+        while sent < most && self.stream.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+        sent
     }
 
     /// Another handle on this connection, to send from a thread of its own
@@ -297,6 +319,9 @@ impl Peer {
     /// One read, waiting at most until `deadline`.
     fn receive(&mut self, deadline: Instant) -> Received {
         let mut buf = [0; 4096];
+        if let Some(pause) = self.pace {
+            thread::sleep(pause);
+        }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {

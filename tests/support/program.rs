@@ -78,7 +78,7 @@ impl Program {
     /// stdin and ends it, and waits (with the deadline) for it to exit.
     #[track_caller]
     pub fn run(&self, args: &[&str], env: &[(&str, &str)], input: &[u8]) -> Finished {
-        let mut running = self.start(args, env);
+        let mut running = self.start(args, env, |_| {});
         running.offer_input(input);
         running.close_stdin();
         let status = running.wait_for_exit(&format!("after `{} {}`", self.name, args.join(" ")));
@@ -95,13 +95,40 @@ impl Program {
     /// also when the test panics.
     #[track_caller]
     pub fn spawn(&self, args: &[&str]) -> Running {
-        self.start(args, &[])
+        self.start(args, &[], |_| {})
+    }
+
+    /// `spawn`, with its stdout left unread until `Running::release_stdout`:
+    /// once the pipe is full, the program blocks when it prints, as behind
+    /// a terminal paused with Ctrl-S.
+    #[track_caller]
+    pub fn spawn_holding_stdout(&self, args: &[&str]) -> Running {
+        self.launch(args, &[], |_| {}, true)
+    }
+
+    /// Starts the program with `args` and the variables `env`, with
+    /// `configure` applied to the command first.
+    #[track_caller]
+    fn start(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        configure: impl FnOnce(&mut Command),
+    ) -> Running {
+        self.launch(args, env, configure, false)
     }
 
     #[track_caller]
-    fn start(&self, args: &[&str], env: &[(&str, &str)]) -> Running {
-        let child = self
-            .std_command()
+    fn launch(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+        configure: impl FnOnce(&mut Command),
+        hold_stdout: bool,
+    ) -> Running {
+        let mut command = self.std_command();
+        configure(&mut command);
+        let child = command
             .args(args)
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
@@ -109,7 +136,7 @@ impl Program {
             .stderr(Stdio::piped())
             .spawn();
         match child {
-            Ok(child) => Running::new(self.name, child),
+            Ok(child) => Running::new(self.name, child, hold_stdout),
             Err(e) => panic!("could not start {}: {e}", self.name),
         }
     }
@@ -121,5 +148,40 @@ impl Program {
         let mut args = vec!["--port", "0"];
         args.extend_from_slice(extra_args);
         Server::from_running(self.spawn(&args))
+    }
+
+    /// `start_server`, in a process whose soft limit on open files starts at
+    /// `soft` (the hard limit stays as it is), as on a system that starts
+    /// every process at 1,024 or 256.
+    #[cfg(unix)]
+    #[track_caller]
+    pub fn start_server_with_open_file_limit(&self, soft: u64) -> Server {
+        use std::os::unix::process::CommandExt;
+        let lower = move || {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: between fork and exec, getrlimit and setrlimit only
+            // read and write `limit`, which this closure owns.
+            unsafe {
+                if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                limit.rlim_cur = limit.rlim_cur.min(soft as libc::rlim_t);
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        };
+        let running = self.start(&["--port", "0"], &[], |command| {
+            // SAFETY: the closure only makes the two calls above, which are
+            // safe between fork and exec (no allocation, no lock).
+            unsafe {
+                command.pre_exec(lower);
+            }
+        });
+        Server::from_running(running)
     }
 }

@@ -105,3 +105,35 @@ pub fn expect_client_to_report_a_hang_up(client: Program, partial_reply: &[u8]) 
     client.wait_for_exit("once the server hung up");
     client.expect_a_new_notice_on_stderr(&before, "the server hung up");
 }
+
+/// A client whose server sends a line that never ends (no `\n`, ever) stops
+/// at the contract's 64 KiB: it exits with a non-zero status and says so on
+/// stderr, instead of reading on and on and holding it all in memory.
+#[track_caller]
+pub fn expect_client_to_stop_at_a_line_that_never_ends(client: Program) {
+    // A thousand times the limit: a client still reading then never stops.
+    const MOST: usize = 64 * 1024 * 1024;
+    let fake = FakeServer::start();
+    let mut client = client.spawn(&["--port", &fake.port()]);
+    let mut server_side = fake.accept(&client);
+    client.type_line("hola");
+    server_side.expect_line("hola");
+    let before = client.stderr_so_far();
+    let sent = server_side.send_a_line_that_never_ends(b'a', MOST);
+    assert!(
+        sent < MOST,
+        "expected {} to stop reading a line from the server at 64 KiB, it read {} MiB of one \
+         line with no \\n and was still reading",
+        client.name(),
+        MOST / (1024 * 1024)
+    );
+    let status = client.wait_for_exit("once the server's line passed 64 KiB");
+    assert!(
+        !status.success(),
+        "expected {} to fail (a non-zero exit status) on a line over 64 KiB from the server, it \
+         exited with {status}\n{}",
+        client.name(),
+        client.stderr_report()
+    );
+    client.expect_a_new_notice_on_stderr(&before, "the server sent a line over 64 KiB");
+}

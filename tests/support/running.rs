@@ -5,7 +5,8 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, ExitStatus};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
@@ -24,6 +25,8 @@ pub struct Running {
     /// A last stdout line that came without its `\n` (the program exited
     /// mid-line), shown in failure messages.
     partial_stdout: Vec<u8>,
+    /// While Some, its stdout is left unread (see `Program::spawn_holding_stdout`).
+    stdout_gate: Option<Sender<()>>,
 }
 
 /// What came instead of an expected line.
@@ -33,11 +36,18 @@ enum Missing {
 }
 
 impl Running {
-    pub(super) fn new(name: &'static str, mut child: Child) -> Running {
+    pub(super) fn new(name: &'static str, mut child: Child, hold_stdout: bool) -> Running {
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let stderr_log = Log::default();
-        let (stdout, stderr) = read_in_background(stdout, stderr, stderr_log.clone());
+        let (stdout_gate, held) = match hold_stdout {
+            true => {
+                let (gate, held) = mpsc::channel();
+                (Some(gate), Some(held))
+            }
+            false => (None, None),
+        };
+        let (stdout, stderr) = read_in_background(stdout, stderr, stderr_log.clone(), held);
         Running {
             name,
             stdin: child.stdin.take(),
@@ -45,6 +55,7 @@ impl Running {
             stderr,
             stderr_log,
             partial_stdout: Vec::new(),
+            stdout_gate,
             child,
         }
     }
@@ -93,6 +104,12 @@ impl Running {
         if let Some(stdin) = self.stdin.as_mut() {
             let _ = stdin.write_all(bytes).and_then(|()| stdin.flush());
         }
+    }
+
+    /// Starts reading the stdout that `Program::spawn_holding_stdout` left
+    /// unread: from now on the program can print again.
+    pub fn release_stdout(&mut self) {
+        self.stdout_gate = None;
     }
 
     /// Ends the program's stdin, as Ctrl-D does in a terminal.
@@ -179,8 +196,19 @@ impl Running {
         }
     }
 
+    /// The next line on stdout if one comes before `deadline`, or None (a
+    /// deadline shared by several lines, or the end of the output).
+    pub fn read_line_before(&mut self, deadline: Instant) -> Option<String> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.next_stdout_line_within(left).ok()
+    }
+
     fn next_stdout_line(&mut self) -> Result<String, Missing> {
-        match self.stdout.recv_timeout(DEADLINE) {
+        self.next_stdout_line_within(DEADLINE)
+    }
+
+    fn next_stdout_line_within(&mut self, wait: Duration) -> Result<String, Missing> {
+        match self.stdout.recv_timeout(wait) {
             Ok(line) if line.ends_with(b"\n") => Ok(String::from_utf8_lossy(&line)
                 .trim_end_matches('\n')
                 .trim_end_matches('\r')
@@ -252,6 +280,15 @@ impl Running {
                 self.stderr_report()
             );
         }
+    }
+
+    /// Interrupts the program as Ctrl-C in its terminal does (SIGINT).
+    #[cfg(unix)]
+    pub fn interrupt(&mut self) {
+        // SAFETY: kill() only sends a signal, to a child this test started
+        // and has not reaped (so the pid is still its own).
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        assert_eq!(sent, 0, "could not interrupt {}", self.name);
     }
 
     /// Kills the program abruptly (SIGKILL): no goodbye, no clean close.
