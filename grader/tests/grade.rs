@@ -31,7 +31,7 @@ use class::{
 /// Each lab's tests may run this long in the sandboxed class.
 const LAB_LIMIT: &str = "60";
 /// In the class without a sandbox, where one student's lab hangs.
-const HANG_LIMIT: &str = "10";
+const HANG_LIMIT: &str = "4";
 /// One grader run, cold (nothing built yet) on a loaded 2-core machine.
 const RUN_DEADLINE: Duration = Duration::from_secs(900);
 

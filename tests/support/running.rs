@@ -176,13 +176,16 @@ impl Running {
         }
     }
 
-    /// Every line left on stdout until the program ends it (exits), each
-    /// within the deadline.
+    /// Every line left on stdout until the program ends it (exits), all
+    /// within the deadline: a program that goes on printing, a line now and
+    /// then, cannot keep the test waiting for ever.
     #[track_caller]
     pub fn rest_of_stdout(&mut self) -> Vec<String> {
+        let deadline = Instant::now() + DEADLINE;
         let mut lines = Vec::new();
         loop {
-            match self.next_stdout_line() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.next_stdout_line_within(left) {
                 Ok(line) => lines.push(line),
                 Err(Missing::End) => return lines,
                 Err(Missing::Nothing) => panic!(
@@ -283,12 +286,18 @@ impl Running {
     }
 
     /// Interrupts the program as Ctrl-C in its terminal does (SIGINT).
+    /// Where the class grader starts it in a sandbox (program.rs), the
+    /// process this test started is the sandbox's, which would die of the
+    /// signal and take the program with it: the program is the end of the
+    /// line of processes under it, and the signal goes there.
     #[cfg(unix)]
     pub fn interrupt(&mut self) {
-        // SAFETY: kill() only sends a signal, to a child this test started
-        // and has not reaped (so the pid is still its own).
-        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
-        assert_eq!(sent, 0, "could not interrupt {}", self.name);
+        for pid in last_descendants(self.child.id()) {
+            // SAFETY: kill() only sends a signal, to a child this test
+            // started and has not reaped, or to a process under it.
+            let sent = unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) };
+            assert_eq!(sent, 0, "could not interrupt {}", self.name);
+        }
     }
 
     /// Kills the program abruptly (SIGKILL): no goodbye, no clean close.
@@ -372,6 +381,22 @@ impl Running {
             self.name
         );
         addr
+    }
+}
+
+/// The processes under `pid` that have none under them (`pid` itself when
+/// it has no children), from Linux's /proc; elsewhere `pid` alone.
+#[cfg(unix)]
+fn last_descendants(pid: u32) -> Vec<u32> {
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default();
+    let children: Vec<u32> = children
+        .split_whitespace()
+        .filter_map(|child| child.parse().ok())
+        .collect();
+    match children.is_empty() {
+        true => vec![pid],
+        false => children.into_iter().flat_map(last_descendants).collect(),
     }
 }
 

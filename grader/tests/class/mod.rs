@@ -243,21 +243,19 @@ pub fn write_class(root: &Path, submissions: &Path) {
     attack("tty", attacks::WRITE_THE_TERMINAL, true);
 }
 
-/// Graded without a sandbox: a lab 1 client that leaves a process holding
-/// its output (so lab 1's tests never finish), and the daemon.
+/// Graded without a sandbox: a lab 1 client that never connects and never
+/// exits (so each of lab 1's client tests waits out its 5 s deadline, longer
+/// than the class's time limit for a lab), and the daemon.
 pub fn write_unsafe_class(submissions: &Path) {
     let hangs = submissions.join("hangs/labs");
     lab1_in(&hangs, true);
     write(
         &hangs.join("lab1_client.rs"),
-        "// Starts a copy of itself that keeps stdout open for ever (parked): a\n\
-         // test that reads this program's output to its end waits for ever.\n\
+        "// Never connects, never exits: every test waits out its deadline.\n\
          fn main() {\n    \
-             if std::env::args().any(|a| a == \"--linger\") {\n        \
-                 loop { std::thread::park(); }\n    \
-             }\n    \
-             let me = std::env::current_exe().unwrap();\n    \
-             let _ = std::process::Command::new(me).arg(\"--linger\").spawn();\n\
+             loop {\n        \
+                 std::thread::park();\n    \
+             }\n\
          }\n",
     );
     let daemon = submissions.join("daemon/labs");
