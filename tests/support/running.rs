@@ -388,8 +388,8 @@ impl Running {
 /// it has no children), from Linux's /proc; elsewhere `pid` alone.
 #[cfg(unix)]
 fn last_descendants(pid: u32) -> Vec<u32> {
-    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default();
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
     let children: Vec<u32> = children
         .split_whitespace()
         .filter_map(|child| child.parse().ok())
