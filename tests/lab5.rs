@@ -13,7 +13,7 @@ mod server {
     use std::net::SocketAddr;
 
     use super::support::room::room;
-    use super::support::{Peer, Server, lab, room_suite};
+    use super::support::{Peer, Server, lab, room_suite, text};
 
     room_suite!(lab!("lab5_server"));
 
@@ -33,7 +33,10 @@ mod server {
             peer.expect_line("adios");
             peer.expect_closed();
         }
-        server.expect_success("once the operator pressed Ctrl-C");
+        server.expect_success(&text!(
+            en: "once the operator pressed Ctrl-C",
+            es: "cuando el operador presionó Ctrl-C",
+        ));
     }
 
     /// Clients connected at once: with a thread or two each, as in lab 4,
@@ -67,9 +70,16 @@ mod server {
                     break line;
                 }
             };
-            assert_eq!(
-                line, "[server] hola a todos",
-                "expected client {i} of {MANY} to receive the operator's line after the join notices"
+            assert!(
+                line == "[server] hola a todos",
+                "{}",
+                text!(
+                    en: "expected client {i} of {MANY} to receive the operator's line, \
+                         \"[server] hola a todos\", after the join notices, got {line:?}",
+                    es: "se esperaba que el cliente {i} de {MANY} recibiera la línea del \
+                         operador, \"[server] hola a todos\", después de los avisos de entrada, \
+                         pero recibió {line:?}",
+                )
             );
         }
     }
@@ -88,9 +98,14 @@ mod server {
             match joined {
                 Some(addr) if waiting.remove(&addr) => {}
                 _ => panic!(
-                    "expected `* IP:PORT joined` on lab5_server's stdout for each client that \
-                     connected ({} still to come), got {line:?}",
-                    waiting.len()
+                    "{}",
+                    text!(
+                        en: "expected `* IP:PORT joined` on lab5_server's stdout for each client \
+                             that connected ({left} still to come), got {line:?}",
+                        es: "se esperaba `* IP:PUERTO joined` en el stdout de lab5_server por \
+                             cada cliente que se conectó ({left} por llegar), pero llegó {line:?}",
+                        left = waiting.len(),
+                    )
                 ),
             }
         }
@@ -109,8 +124,12 @@ mod server {
         // SAFETY: getrlimit and setrlimit only read and write `limit`.
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
             panic!(
-                "could not read the open-file limit: {}",
-                std::io::Error::last_os_error()
+                "{}",
+                text!(
+                    en: "could not read the open-file limit: {error}",
+                    es: "no se pudo leer el límite de archivos abiertos: {error}",
+                    error = std::io::Error::last_os_error(),
+                )
             );
         }
         if limit.rlim_cur >= needed {
@@ -118,17 +137,29 @@ mod server {
         }
         assert!(
             limit.rlim_max >= needed,
-            "this test opens {needed} files (sockets) at once, and this system allows at most {}: \
-             raise the limit (`ulimit -n {needed}` in the shell that runs cargo test, or ask \
-             whoever runs the machine) and run it again",
-            limit.rlim_max
+            "{}",
+            text!(
+                en: "this test opens {needed} files (sockets) at once, and this system allows at \
+                     most {most}: raise the limit (`ulimit -n {needed}` in the shell that runs \
+                     cargo test, or ask whoever runs the machine) and run it again",
+                es: "este test abre {needed} archivos (sockets) a la vez, y este sistema permite \
+                     a lo más {most}: sube el límite (`ulimit -n {needed}` en la terminal donde \
+                     corres cargo test, o pídeselo a quien administra la computadora) y vuelve a \
+                     correrlo",
+                most = limit.rlim_max,
+            )
         );
         limit.rlim_cur = needed;
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
             panic!(
-                "could not raise the open-file limit to {needed}: {}; run `ulimit -n {needed}` \
-                 in the shell that runs cargo test",
-                std::io::Error::last_os_error()
+                "{}",
+                text!(
+                    en: "could not raise the open-file limit to {needed}: {error}; run `ulimit -n \
+                         {needed}` in the shell that runs cargo test",
+                    es: "no se pudo subir el límite de archivos abiertos a {needed}: {error}; \
+                         corre `ulimit -n {needed}` en la terminal donde corres cargo test",
+                    error = std::io::Error::last_os_error(),
+                )
             );
         }
     }
