@@ -16,6 +16,8 @@
 //! - `rules`: the rules every binary keeps, checked the same way in every lab;
 //! - `room`: the room suite (labs 4 and 5), written once, run against both;
 //! - `show`: how failure messages quote what came;
+//! - `panics`: how a program stopped, read from its stderr (a starter's
+//!   `todo!`, a panic), said first in a failure message;
 //! - `lang`: the language of the messages, Spanish or English
 //!   (`SOCKETS_LAB_LANG`), and `text!`, which writes each in both.
 //!
@@ -31,6 +33,7 @@
 mod fake_server;
 pub mod lang;
 mod output;
+mod panics;
 mod peer;
 mod program;
 pub mod room;

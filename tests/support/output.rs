@@ -19,6 +19,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::lang::text;
+use super::panics::lead;
 use super::show::excerpt;
 
 /// Everything a program wrote on one of its pipes, kept for failure messages.
@@ -71,9 +72,14 @@ impl Log {
     }
 
     /// A failure message about `name`, the program this is the stderr of:
-    /// `message`, then its stderr, quoted.
+    /// first how it stopped, if its stderr shows a `todo!` or a panic
+    /// (panics.rs), then `message`, then its stderr, quoted.
     pub(super) fn explain(&self, name: &str, message: &str) -> String {
         let stderr = self.settled_text();
+        let lead = match lead(name, &stderr) {
+            Some(lead) => format!("{lead}\n"),
+            None => String::new(),
+        };
         let quoted = match stderr.trim().is_empty() {
             true => text!(
                 en: "({name} printed nothing on stderr)",
@@ -85,7 +91,7 @@ impl Log {
                 excerpt = excerpt(&stderr),
             ),
         };
-        format!("{message}\n{quoted}")
+        format!("{lead}{message}\n{quoted}")
     }
 }
 
