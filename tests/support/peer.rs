@@ -81,14 +81,14 @@ impl Peer {
             // A refused write means the other side closed the connection:
             // that is the news, more than the write.
             let exited = match &self.other_stderr {
-                Some(log) if log.is_closed() => pick(" (it has exited)", " (ya salió)"),
+                Some(log) if log.is_closed() => pick(" (it has exited)", " (ya terminó)"),
                 _ => "",
             };
             self.fail(text!(
                 en: "could not send {n} bytes to {other}: {e}; {other} had closed the \
                      connection{exited}",
-                es: "no se pudieron enviar {n} bytes a {other}: {e}; {other} ya había cerrado \
-                     la conexión{exited}",
+                es: "no se pudieron enviar {n} bytes a {other}: {e}; {other} había cerrado la \
+                     conexión{exited}",
                 n = bytes.len(),
                 other = self.other,
             ));

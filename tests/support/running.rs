@@ -254,7 +254,7 @@ impl Running {
             // it into a buffer: print! without \n, or a BufWriter.
             Missing::Nothing => text!(
                 en: "nothing (if it printed the line, is its stdout flushed?)",
-                es: "no llegó nada (si lo imprimió, ¿vació su stdout con flush?)",
+                es: "no llegó nada (si la imprimió, ¿hizo flush de su stdout?)",
             ),
             Missing::End => text!(
                 en: "the end of its output{partial}",
