@@ -19,7 +19,9 @@
 //! - `panics`: how a program stopped, read from its stderr (a starter's
 //!   `todo!`, a panic), said first in a failure message;
 //! - `lang`: the language of the messages, Spanish or English
-//!   (`SOCKETS_LAB_LANG`), and `text!`, which writes each in both.
+//!   (`SOCKETS_LAB_LANG`), and `text!`, which writes each in both;
+//! - `hints`: what a test knows about why its behaviour usually fails, said
+//!   in its failure.
 //!
 //! Every wait has a deadline and every failure says what was expected, what
 //! came instead, and what the program under test printed on stderr (where a
@@ -31,6 +33,7 @@
 #![allow(dead_code, unused_imports, unused_macros)]
 
 mod fake_server;
+mod hints;
 pub mod lang;
 mod output;
 mod panics;
@@ -45,6 +48,7 @@ mod show;
 use std::time::Duration;
 
 pub use fake_server::FakeServer;
+pub use hints::hint;
 pub(crate) use lang::text;
 pub use peer::Peer;
 pub use program::Program;

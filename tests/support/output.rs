@@ -18,6 +18,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use super::hints;
 use super::lang::text;
 use super::panics::lead;
 use super::show::excerpt;
@@ -73,12 +74,14 @@ impl Log {
 
     /// A failure message about `name`, the program this is the stderr of:
     /// first how it stopped, if its stderr shows a `todo!` or a panic
-    /// (panics.rs), then `message`, then its stderr, quoted.
+    /// (panics.rs), then `message`, the test's hint if it has one (hints.rs)
+    /// and the program did not stop at a `todo!`, then its stderr, quoted.
     pub(super) fn explain(&self, name: &str, message: &str) -> String {
         let stderr = self.settled_text();
-        let lead = match lead(name, &stderr) {
-            Some(lead) => format!("{lead}\n"),
-            None => String::new(),
+        let (lead, hint) = match lead(name, &stderr) {
+            Some(lead) if lead.at_a_todo => (format!("{}\n", lead.text), String::new()),
+            Some(lead) => (format!("{}\n", lead.text), hints::current()),
+            None => (String::new(), hints::current()),
         };
         let quoted = match stderr.trim().is_empty() {
             true => text!(
@@ -91,7 +94,7 @@ impl Log {
                 excerpt = excerpt(&stderr),
             ),
         };
-        format!("{lead}{message}\n{quoted}")
+        format!("{lead}{message}\n{hint}{quoted}")
     }
 }
 

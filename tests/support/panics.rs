@@ -19,10 +19,18 @@ struct Panic<'a> {
 /// What a `todo!` prints before its own message.
 const TODO: &str = "not yet implemented";
 
+/// How a program stopped, as a failure message says it first.
+pub(super) struct Lead {
+    pub text: String,
+    /// At a starter's `todo!`: the step is what is missing, more than
+    /// whatever a test's hint guesses.
+    pub at_a_todo: bool,
+}
+
 /// The sentence that leads a failure message about `name` when `stderr`
 /// shows it panicked: at a `todo!`, the lowest step still to write (the
 /// first to do), else the first panic.
-pub(super) fn lead(name: &str, stderr: &str) -> Option<String> {
+pub(super) fn lead(name: &str, stderr: &str) -> Option<Lead> {
     let panics = panics(stderr);
     let todo = panics
         .iter()
@@ -31,7 +39,7 @@ pub(super) fn lead(name: &str, stderr: &str) -> Option<String> {
     if let Some(todo) = todo {
         let place = todo.place;
         let (docs, lab) = (docs(), lab_of(name));
-        return Some(match step_of(todo.message) {
+        let text = match step_of(todo.message) {
             Some(step) => text!(
                 en: "{name} stopped at the todo! of step {step} ({place}): write that step \
                      first (see {docs}/lab{lab}.md, step {step}); this failure most likely \
@@ -46,16 +54,24 @@ pub(super) fn lead(name: &str, stderr: &str) -> Option<String> {
                 es: "{name} se detuvo en un todo! ({place}; su stderr, al final, dice qué \
                      falta): lo más probable es que esta falla venga de ahí.",
             ),
+        };
+        return Some(Lead {
+            text,
+            at_a_todo: true,
         });
     }
     let first = panics.first()?;
     let place = first.place;
-    Some(text!(
+    let text = text!(
         en: "{name} panicked ({place}; its stderr, at the end, says why): a panic is a bug in \
              the program, and the likeliest cause of this failure.",
         es: "{name} entró en pánico ({place}; su stderr, al final, dice por qué): un pánico es \
              un error del programa, y lo más probable es que esta falla venga de ahí.",
-    ))
+    );
+    Some(Lead {
+        text,
+        at_a_todo: false,
+    })
 }
 
 /// Every panic in `stderr`, in the order they were printed.

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::DEADLINE;
+use super::hints;
 use super::lang::{OrFail, pick, text};
 use super::output::Log;
 use super::show::{mismatch, quote};
@@ -397,7 +398,7 @@ impl Peer {
     #[track_caller]
     fn fail(&self, message: String) -> ! {
         match &self.other_stderr {
-            None => panic!("{message}"),
+            None => panic!("{}", format!("{message}\n{}", hints::current()).trim_end()),
             Some(log) => panic!("{}", log.explain(self.other, &message)),
         }
     }
