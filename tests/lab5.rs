@@ -12,8 +12,9 @@ mod server {
     use std::collections::HashSet;
     use std::net::SocketAddr;
 
+    use super::support::lang::docs;
     use super::support::room::room;
-    use super::support::{Peer, Server, lab, room_suite, text};
+    use super::support::{Peer, Server, hint, lab, room_suite, text};
 
     room_suite!(lab!("lab5_server"));
 
@@ -36,6 +37,46 @@ mod server {
         server.expect_success(&text!(
             en: "once the operator pressed Ctrl-C",
             es: "cuando el operador presionó Ctrl-C",
+        ));
+    }
+
+    /// Issue 19: a server that read its stdin inside a tokio task (the
+    /// mistake lab 5 warns about) passed 20 of 23 tests: with a worker
+    /// thread per core, the one that task blocks is not missed. With one
+    /// worker thread, the contract's room still serves; that server's
+    /// froze.
+    #[test]
+    fn keeps_serving_the_room_with_a_single_worker_thread() {
+        let docs = docs();
+        let _hint = hint(text!(
+            en: "This test runs lab5_server with one worker thread (TOKIO_WORKER_THREADS=1, \
+                 which #[tokio::main] reads): a task that blocks its thread (reading stdin with \
+                 std::io, std::thread::sleep, a std::sync::Mutex held across an .await) then \
+                 keeps every other task from running, and the room stops. The keyboard is read \
+                 on a thread of its own; {docs}/lab5.md says why, and where blocking work goes.",
+            es: "Este test corre lab5_server con un solo hilo trabajador \
+                 (TOKIO_WORKER_THREADS=1, que lee #[tokio::main]): una tarea que bloquea su \
+                 hilo (leer stdin con std::io, std::thread::sleep, un std::sync::Mutex tomado \
+                 a través de un .await) no deja correr a ninguna otra tarea, y la sala se \
+                 detiene. El teclado se lee en un hilo propio; {docs}/lab5.md explica por qué, \
+                 y a dónde va el trabajo que bloquea.",
+        ));
+        let mut server =
+            lab!("lab5_server").start_server_with_env(&[("TOKIO_WORKER_THREADS", "1")]);
+        let [mut ana, mut bea] = room(&mut server);
+        ana.send_line("hola");
+        bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+        server.type_line("bienvenidas");
+        ana.expect_line("[server] bienvenidas");
+        bea.expect_line("[server] bienvenidas");
+        server.type_line("adios");
+        for peer in [&mut ana, &mut bea] {
+            peer.expect_line("adios");
+            peer.expect_closed();
+        }
+        server.expect_success(&text!(
+            en: "once the operator typed adios",
+            es: "después del adios del operador",
         ));
     }
 

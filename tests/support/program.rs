@@ -162,6 +162,13 @@ impl Program {
         Server::from_running(self.spawn(&args))
     }
 
+    /// `start_server`, with the variables `env` (`TOKIO_WORKER_THREADS`,
+    /// say) in its environment.
+    #[track_caller]
+    pub fn start_server_with_env(&self, env: &[(&str, &str)]) -> Server {
+        Server::from_running(self.start(&["--port", "0"], env, |_| {}))
+    }
+
     /// `start_server`, in a process whose soft limit on open files starts at
     /// `soft` (the hard limit stays as it is), as on a system that starts
     /// every process at 1,024 or 256.
