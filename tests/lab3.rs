@@ -538,7 +538,7 @@ mod pair {
         client.kill();
         server.expect_success(&text!(
             en: "once the client was killed",
-            es: "cuando se mató al cliente",
+            es: "cuando el test mató al cliente",
         ));
         server.expect_a_new_notice_on_stderr(&before, &its_peer_left());
     }

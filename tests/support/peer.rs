@@ -374,8 +374,8 @@ impl Peer {
             true => text!(
                 en: " (that is this client's own line sent back to it: {other} must relay a \
                      line to every other client, not to its sender)",
-                es: " (es la propia línea de este cliente, que le regresó: {other} debe \
-                     reenviar una línea a todos los demás clientes, no a quien la envió)",
+                es: " (es la propia línea de este cliente, que le llegó de vuelta: {other} \
+                     debe reenviar una línea a todos los demás clientes, no a quien la envió)",
                 other = self.other,
             ),
             false => String::new(),

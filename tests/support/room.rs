@@ -437,8 +437,8 @@ pub fn takes_in_a_client_at_once_after_many_that_reset_as_they_connect(program: 
                 en: "expected {joined:?} on {name}'s stdout within {secs}s of connecting, after \
                      100 clients that reset as they connected; got {got}",
                 es: "se esperaba {joined:?} en el stdout de {name} en menos de {secs} s desde \
-                     que se conectó, tras 100 clientes que mandaron un reset al conectarse; pero \
-                     {got}",
+                     que el cliente se conectó, tras 100 clientes que mandaron un reset al \
+                     conectarse; pero {got}",
                 name = program.name,
                 secs = DEADLINE.as_secs(),
                 got = match other {

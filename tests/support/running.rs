@@ -204,7 +204,8 @@ impl Running {
                     en: "expected {name} to end its output (exit) within {secs}s, after {more} \
                          more lines it is still printing or silent",
                     es: "se esperaba que {name} terminara su salida (que saliera) en menos de \
-                         {secs} s, pero tras {more} líneas más sigue escribiendo, o callado",
+                         {secs} s, pero, tras {more} líneas más, sigue escribiendo o está \
+                         callado",
                     name = self.name,
                     secs = DEADLINE.as_secs(),
                     more = lines.len(),
