@@ -6,7 +6,8 @@ mod support;
 
 use support::{
     FakeServer, Server, expect_client_to_report_a_hang_up, expect_help_and_version,
-    expect_port_in_use_error, expect_refused_connection_error, lab,
+    expect_port_in_use_error, expect_refused_connection_error, expect_to_listen_on_loopback, lab,
+    text,
 };
 
 // ---------------------------------------------------------------------------
@@ -19,11 +20,7 @@ mod server {
     fn announces_the_port_it_actually_bound() {
         // Server::start reads `listening on IP:PORT` and rejects port 0.
         let server = Server::start(lab!("lab1_server"));
-        assert!(
-            server.addr.ip().is_loopback(),
-            "listening on {}",
-            server.addr
-        );
+        expect_to_listen_on_loopback(&server);
     }
 
     #[test]
@@ -87,9 +84,11 @@ mod server {
         // server that served both at once would have answered the second too.
         first.send(b"otra vez\n");
         first.expect_bytes(b"otra vez\n");
-        second.expect_nothing_pending(
-            "the server serves one client at a time: the second waits until the first leaves",
-        );
+        second.expect_nothing_pending(&text!(
+            en: "the server serves one client at a time: the second waits until the first leaves",
+            es: "el servidor atiende a un cliente a la vez: el segundo espera a que el primero \
+                 se vaya",
+        ));
     }
 
     #[test]
@@ -176,7 +175,10 @@ mod client {
         client.close_stdin();
         server_side.expect_closed();
         client.expect_no_more_output();
-        client.expect_success("once its input ended");
+        client.expect_success(&text!(
+            en: "once its input ended",
+            es: "cuando se acabó su entrada",
+        ));
     }
 
     #[test]

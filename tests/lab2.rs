@@ -7,7 +7,8 @@ mod support;
 use support::{
     FakeServer, Server, expect_client_to_report_a_hang_up,
     expect_client_to_stop_at_a_line_that_never_ends, expect_help_and_version,
-    expect_port_in_use_error, expect_refused_connection_error, lab,
+    expect_port_in_use_error, expect_refused_connection_error, expect_to_listen_on_loopback, lab,
+    text,
 };
 
 /// The longest line the contract lets a client send: 64 KiB, not counting
@@ -24,11 +25,7 @@ mod server {
     fn announces_the_port_it_actually_bound() {
         // Server::start reads `listening on IP:PORT` and rejects port 0.
         let server = Server::start(lab!("lab2_server"));
-        assert!(
-            server.addr.ip().is_loopback(),
-            "listening on {}",
-            server.addr
-        );
+        expect_to_listen_on_loopback(&server);
     }
 
     #[test]
@@ -175,9 +172,12 @@ mod server {
         // server that served both at once would have answered the second too.
         first.send_line("otra vez");
         first.expect_line("otra vez");
-        second.expect_nothing_pending(
-            "the server serves one client at a time: the second waits until the first says goodbye",
-        );
+        second.expect_nothing_pending(&text!(
+            en: "the server serves one client at a time: the second waits until the first says \
+                 goodbye",
+            es: "el servidor atiende a un cliente a la vez: el segundo espera a que el primero \
+                 se despida",
+        ));
     }
 
     #[test]
@@ -362,7 +362,10 @@ mod client {
 
         client.expect_line("hasta luego");
         client.expect_no_more_output();
-        client.expect_success("once it printed the answer to its goodbye");
+        client.expect_success(&text!(
+            en: "once it printed the answer to its goodbye",
+            es: "después de mostrar la respuesta a su despedida",
+        ));
     }
 
     /// Types `goodbye` and keeps stdin open: the client must see the end of the
@@ -378,7 +381,10 @@ mod client {
 
         client.expect_line("adios");
         client.expect_no_more_output();
-        client.expect_success("once it printed the answer to its goodbye");
+        client.expect_success(&text!(
+            en: "once it printed the answer to its goodbye",
+            es: "después de mostrar la respuesta a su despedida",
+        ));
     }
 
     #[test]

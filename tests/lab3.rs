@@ -13,7 +13,7 @@ mod support;
 
 use support::{
     FakeServer, Peer, Running, Server, expect_help_and_version, expect_port_in_use_error,
-    expect_refused_connection_error, lab,
+    expect_refused_connection_error, expect_to_listen_on_loopback, lab, text,
 };
 
 /// The server under test, with a raw peer written here connected to it.
@@ -29,6 +29,11 @@ fn client_in_a_chat() -> (Running, Peer) {
     let client = lab!("lab3_client").spawn(&["--port", &fake.port()]);
     let peer = fake.accept(&client);
     (client, peer)
+}
+
+/// What a side says on stderr when its peer leaves without goodbye.
+fn its_peer_left() -> String {
+    text!(en: "its peer left", es: "el otro lado se fue")
 }
 
 /// The contract's goodbye word, as the tests recognise it.
@@ -69,13 +74,19 @@ fn prints_a_received_adios(side: &mut Running, mut peer: Peer) {
 fn closes_and_exits_0_after_a_received_adios(side: &mut Running, mut peer: Peer) {
     peer.send_line("adios");
     expect_closed_after_at_most_a_goodbye(side, &mut peer);
-    side.expect_success("once it received adios");
+    side.expect_success(&text!(
+        en: "once it received adios",
+        es: "después de recibir adios",
+    ));
 }
 
 fn understands_a_received_goodbye_in_any_case_ended_by_crlf(side: &mut Running, mut peer: Peer) {
     peer.send(b"  Adi\xc3\xb3S \r\n");
     expect_closed_after_at_most_a_goodbye(side, &mut peer);
-    side.expect_success("once it received the goodbye");
+    side.expect_success(&text!(
+        en: "once it received the goodbye",
+        es: "después de recibir la despedida",
+    ));
 }
 
 /// Half-close: after its goodbye the side sends nothing more.
@@ -92,8 +103,14 @@ fn says_goodbye_when_its_user_types_it_in_any_case(side: &mut Running, mut peer:
     let line = peer.read_line();
     assert!(
         is_goodbye(&line),
-        "expected the goodbye word from {} after its user typed \"  ADIOS \", got {line:?}",
-        side.name()
+        "{}",
+        text!(
+            en: "expected the goodbye word from {name} after its user typed \"  ADIOS \", got \
+                 {line:?}",
+            es: "se esperaba la palabra de despedida de {name} después de que su usuario \
+                 escribió \"  ADIOS \", pero llegó {line:?}",
+            name = side.name(),
+        )
     );
     peer.expect_closed();
 }
@@ -116,7 +133,10 @@ fn prints_what_arrives_after_its_goodbye_until_the_peer_closes(side: &mut Runnin
     peer.send_line("espera, una cosa más");
     side.expect_line("espera, una cosa más");
     peer.shutdown_write();
-    side.expect_success("once the peer closed after its goodbye");
+    side.expect_success(&text!(
+        en: "once the peer closed after its goodbye",
+        es: "cuando el otro lado cerró, tras su despedida",
+    ));
 }
 
 /// No lost lines: everything typed before the goodbye arrives, in order.
@@ -137,7 +157,10 @@ fn prints_hundreds_of_lines_received_just_before_the_goodbye(side: &mut Running,
         side.expect_line(line);
     }
     side.expect_line("adios");
-    side.expect_success("once it received adios");
+    side.expect_success(&text!(
+        en: "once it received adios",
+        es: "después de recibir adios",
+    ));
 }
 
 /// The peer crashed: its connection is reset (RST), no goodbye.
@@ -146,8 +169,11 @@ fn exits_0_with_a_notice_when_the_peer_vanishes(side: &mut Running, mut peer: Pe
     side.expect_line("hola");
     let before = side.stderr_so_far();
     peer.reset();
-    side.expect_success("once its peer vanished");
-    side.expect_a_new_notice_on_stderr(&before, "its peer left");
+    side.expect_success(&text!(
+        en: "once its peer vanished",
+        es: "cuando el otro lado desapareció",
+    ));
+    side.expect_a_new_notice_on_stderr(&before, &its_peer_left());
 }
 
 fn exits_0_with_a_notice_when_the_peer_closes_without_goodbye(side: &mut Running, mut peer: Peer) {
@@ -155,8 +181,11 @@ fn exits_0_with_a_notice_when_the_peer_closes_without_goodbye(side: &mut Running
     side.expect_line("hola");
     let before = side.stderr_so_far();
     drop(peer);
-    side.expect_success("once its peer closed without goodbye");
-    side.expect_a_new_notice_on_stderr(&before, "its peer left");
+    side.expect_success(&text!(
+        en: "once its peer closed without goodbye",
+        es: "cuando el otro lado cerró sin despedirse",
+    ));
+    side.expect_a_new_notice_on_stderr(&before, &its_peer_left());
 }
 
 fn shows_bytes_that_are_not_utf8_lossily(side: &mut Running, mut peer: Peer) {
@@ -189,8 +218,14 @@ fn expect_closed_after_at_most_a_goodbye(side: &Running, peer: &mut Peer) {
     if let Some(line) = peer.read_line_or_end() {
         assert!(
             is_goodbye(&line),
-            "expected {} to close the connection after a received goodbye (or to answer the goodbye word first), it sent {line:?}",
-            side.name()
+            "{}",
+            text!(
+                en: "expected {name} to close the connection after a received goodbye (or to \
+                     answer the goodbye word first), it sent {line:?}",
+                es: "se esperaba que {name} cerrara la conexión al recibir una despedida (o que \
+                     antes respondiera con la palabra de despedida), pero envió {line:?}",
+                name = side.name(),
+            )
         );
         peer.expect_closed();
     }
@@ -206,11 +241,7 @@ mod server {
     fn announces_the_port_it_actually_bound() {
         // Server::start reads `listening on IP:PORT` and rejects port 0.
         let server = Server::start(lab!("lab3_server"));
-        assert!(
-            server.addr.ip().is_loopback(),
-            "listening on {}",
-            server.addr
-        );
+        expect_to_listen_on_loopback(&server);
     }
 
     #[test]
@@ -301,7 +332,10 @@ mod server {
     fn exits_after_its_one_conversation() {
         let (mut server, mut peer) = server_in_a_chat();
         peer.send_line("adios");
-        server.expect_success("once its one conversation ended");
+        server.expect_success(&text!(
+            en: "once its one conversation ended",
+            es: "cuando terminó su única conversación",
+        ));
     }
 
     #[test]
@@ -468,8 +502,14 @@ mod pair {
         server.expect_line("hola");
         client.type_line("adios");
         server.expect_line("adios");
-        server.expect_success("once the client said adios");
-        client.expect_success("once it said adios and the server closed");
+        server.expect_success(&text!(
+            en: "once the client said adios",
+            es: "cuando el cliente dijo adios",
+        ));
+        client.expect_success(&text!(
+            en: "once it said adios and the server closed",
+            es: "después de decir adios y de que el servidor cerrara",
+        ));
     }
 
     #[test]
@@ -479,8 +519,14 @@ mod pair {
         server.expect_line("hola");
         server.type_line("adios");
         client.expect_line("adios");
-        client.expect_success("once the server said adios");
-        server.expect_success("once it said adios and the client closed");
+        client.expect_success(&text!(
+            en: "once the server said adios",
+            es: "cuando el servidor dijo adios",
+        ));
+        server.expect_success(&text!(
+            en: "once it said adios and the client closed",
+            es: "después de decir adios y de que el cliente cerrara",
+        ));
     }
 
     #[test]
@@ -490,7 +536,10 @@ mod pair {
         server.expect_line("hola");
         let before = server.stderr_so_far();
         client.kill();
-        server.expect_success("once the client was killed");
-        server.expect_a_new_notice_on_stderr(&before, "its peer left");
+        server.expect_success(&text!(
+            en: "once the client was killed",
+            es: "cuando el test mató al cliente",
+        ));
+        server.expect_a_new_notice_on_stderr(&before, &its_peer_left());
     }
 }

@@ -21,7 +21,7 @@ mod server {
 mod client {
     use super::support::{
         FakeServer, expect_client_to_stop_at_a_line_that_never_ends, expect_help_and_version,
-        expect_refused_connection_error, lab,
+        expect_refused_connection_error, hint, lab, text,
     };
 
     #[test]
@@ -62,7 +62,10 @@ mod client {
         client.expect_line("adios");
         // Its user typed nothing, and the fake room keeps the connection open.
         room_side.expect_closed();
-        client.expect_success("once the server said adios");
+        client.expect_success(&text!(
+            en: "once the server said adios",
+            es: "cuando el servidor dijo adios",
+        ));
     }
 
     #[test]
@@ -74,7 +77,10 @@ mod client {
         client.expect_line("[server] me voy");
         drop(room_side);
         client.expect_no_more_output();
-        client.expect_success("once the server closed the connection");
+        client.expect_success(&text!(
+            en: "once the server closed the connection",
+            es: "cuando el servidor cerró la conexión",
+        ));
     }
 
     /// Issue 16: when its write failed first (the server had hung up),
@@ -110,7 +116,10 @@ mod client {
             client.expect_line(line);
         }
         client.expect_line("adios");
-        client.expect_success("once the server said adios and hung up");
+        client.expect_success(&text!(
+            en: "once the server said adios and hung up",
+            es: "cuando el servidor dijo adios y colgó",
+        ));
     }
 
     #[test]
@@ -124,7 +133,10 @@ mod client {
         room_side.send_line("adios");
         client.expect_line("[10.0.0.7:4242] espera");
         client.expect_line("adios");
-        client.expect_success("once the server answered its adios");
+        client.expect_success(&text!(
+            en: "once the server answered its adios",
+            es: "cuando el servidor respondió a su adios",
+        ));
     }
 
     #[test]
@@ -138,7 +150,35 @@ mod client {
         room_side.expect_line("adios");
         room_side.send_line("adios");
         client.expect_line("adios");
-        client.expect_success("once the server answered its adios");
+        client.expect_success(&text!(
+            en: "once the server answered its adios",
+            es: "cuando el servidor respondió a su adios",
+        ));
+    }
+
+    /// Issue 19: a client that reads with `BufReader::lines()` (a natural
+    /// choice) passed every other test, and died on the first line that is
+    /// not UTF-8 ("stream did not contain valid UTF-8"); the contract says
+    /// such bytes are shown lossily and never crash a program.
+    #[test]
+    fn prints_bytes_that_are_not_utf8_lossily_and_goes_on() {
+        let _hint = hint(text!(
+            en: "This test sends a line with bytes that are not UTF-8: a client that reads \
+                 lines as text (lines(), read_line into a String) gets an error there and \
+                 stops. Read bytes, and show them with String::from_utf8_lossy, as in labs 2 \
+                 and 3.",
+            es: "Este test envía una línea con bytes que no son UTF-8: un cliente que lee las \
+                 líneas como texto (lines(), read_line a un String) recibe ahí un error y se \
+                 detiene. Lee bytes, y muéstralos con String::from_utf8_lossy, como en los \
+                 labs 2 y 3.",
+        ));
+        let fake = FakeServer::start();
+        let mut client = lab!("lab4_client").spawn(&["--port", &fake.port()]);
+        let mut room_side = fake.accept(&client);
+        room_side.send(b"[10.0.0.7:4242] caf\xe9 \xff\xfe hola\n");
+        room_side.send_line("[10.0.0.7:4242] sigo aqui");
+        client.expect_line("[10.0.0.7:4242] caf\u{FFFD} \u{FFFD}\u{FFFD} hola");
+        client.expect_line("[10.0.0.7:4242] sigo aqui");
     }
 
     /// Issue 16: lab4_client held an endless line from the server in

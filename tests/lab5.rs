@@ -12,8 +12,9 @@ mod server {
     use std::collections::HashSet;
     use std::net::SocketAddr;
 
+    use super::support::lang::docs;
     use super::support::room::room;
-    use super::support::{Peer, Server, lab, room_suite};
+    use super::support::{Peer, Server, hint, lab, room_suite, text};
 
     room_suite!(lab!("lab5_server"));
 
@@ -33,7 +34,50 @@ mod server {
             peer.expect_line("adios");
             peer.expect_closed();
         }
-        server.expect_success("once the operator pressed Ctrl-C");
+        server.expect_success(&text!(
+            en: "once the operator pressed Ctrl-C",
+            es: "cuando el operador presionó Ctrl-C",
+        ));
+    }
+
+    /// Issue 19: a server that read its stdin inside a tokio task (the
+    /// mistake lab 5 warns about) passed 20 of 23 tests: with a worker
+    /// thread per core, the one that task blocks is not missed. With one
+    /// worker thread, the contract's room still serves; that server's
+    /// froze.
+    #[test]
+    fn keeps_serving_the_room_with_a_single_worker_thread() {
+        let docs = docs();
+        let _hint = hint(text!(
+            en: "This test runs lab5_server with one worker thread (TOKIO_WORKER_THREADS=1, \
+                 which #[tokio::main] reads): a task that blocks its thread (reading stdin with \
+                 std::io, std::thread::sleep, a std::sync::Mutex held across an .await) then \
+                 keeps every other task from running, and the room stops. The keyboard is read \
+                 on a thread of its own; {docs}/lab5.md says why, and where blocking work goes.",
+            es: "Este test corre lab5_server con un solo hilo trabajador \
+                 (TOKIO_WORKER_THREADS=1, que lee #[tokio::main]): una tarea que bloquea su \
+                 hilo (leer stdin con std::io, std::thread::sleep, un std::sync::Mutex tomado \
+                 a través de un .await) no deja correr a ninguna otra tarea, y la sala se \
+                 detiene. El teclado se lee en un hilo propio; {docs}/lab5.md explica por qué, \
+                 y a dónde va el trabajo que bloquea.",
+        ));
+        let mut server =
+            lab!("lab5_server").start_server_with_env(&[("TOKIO_WORKER_THREADS", "1")]);
+        let [mut ana, mut bea] = room(&mut server);
+        ana.send_line("hola");
+        bea.expect_line(&format!("[{}] hola", ana.local_addr()));
+        server.type_line("bienvenidas");
+        ana.expect_line("[server] bienvenidas");
+        bea.expect_line("[server] bienvenidas");
+        server.type_line("adios");
+        for peer in [&mut ana, &mut bea] {
+            peer.expect_line("adios");
+            peer.expect_closed();
+        }
+        server.expect_success(&text!(
+            en: "once the operator typed adios",
+            es: "después del adios del operador",
+        ));
     }
 
     /// Clients connected at once: with a thread or two each, as in lab 4,
@@ -67,9 +111,16 @@ mod server {
                     break line;
                 }
             };
-            assert_eq!(
-                line, "[server] hola a todos",
-                "expected client {i} of {MANY} to receive the operator's line after the join notices"
+            assert!(
+                line == "[server] hola a todos",
+                "{}",
+                text!(
+                    en: "expected client {i} of {MANY} to receive the operator's line, \
+                         \"[server] hola a todos\", after the join notices, got {line:?}",
+                    es: "se esperaba que el cliente {i} de {MANY} recibiera la línea del \
+                         operador, \"[server] hola a todos\", después de los avisos de entrada, \
+                         pero recibió {line:?}",
+                )
             );
         }
     }
@@ -88,9 +139,14 @@ mod server {
             match joined {
                 Some(addr) if waiting.remove(&addr) => {}
                 _ => panic!(
-                    "expected `* IP:PORT joined` on lab5_server's stdout for each client that \
-                     connected ({} still to come), got {line:?}",
-                    waiting.len()
+                    "{}",
+                    text!(
+                        en: "expected `* IP:PORT joined` on lab5_server's stdout for each client \
+                             that connected ({left} still to come), got {line:?}",
+                        es: "se esperaba `* IP:PUERTO joined` en el stdout de lab5_server por \
+                             cada cliente que se conectó ({left} por llegar), pero llegó {line:?}",
+                        left = waiting.len(),
+                    )
                 ),
             }
         }
@@ -109,8 +165,12 @@ mod server {
         // SAFETY: getrlimit and setrlimit only read and write `limit`.
         if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
             panic!(
-                "could not read the open-file limit: {}",
-                std::io::Error::last_os_error()
+                "{}",
+                text!(
+                    en: "could not read the open-file limit: {error}",
+                    es: "no se pudo leer el límite de archivos abiertos: {error}",
+                    error = std::io::Error::last_os_error(),
+                )
             );
         }
         if limit.rlim_cur >= needed {
@@ -118,17 +178,29 @@ mod server {
         }
         assert!(
             limit.rlim_max >= needed,
-            "this test opens {needed} files (sockets) at once, and this system allows at most {}: \
-             raise the limit (`ulimit -n {needed}` in the shell that runs cargo test, or ask \
-             whoever runs the machine) and run it again",
-            limit.rlim_max
+            "{}",
+            text!(
+                en: "this test opens {needed} files (sockets) at once, and this system allows at \
+                     most {most}: raise the limit (`ulimit -n {needed}` in the shell that runs \
+                     cargo test, or ask whoever runs the machine) and run it again",
+                es: "este test abre {needed} archivos (sockets) a la vez, y este sistema permite \
+                     a lo más {most}: sube el límite (`ulimit -n {needed}` en la terminal donde \
+                     corres cargo test, o pídeselo a quien administra la computadora) y vuelve a \
+                     correrlo",
+                most = limit.rlim_max,
+            )
         );
         limit.rlim_cur = needed;
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
             panic!(
-                "could not raise the open-file limit to {needed}: {}; run `ulimit -n {needed}` \
-                 in the shell that runs cargo test",
-                std::io::Error::last_os_error()
+                "{}",
+                text!(
+                    en: "could not raise the open-file limit to {needed}: {error}; run `ulimit -n \
+                         {needed}` in the shell that runs cargo test",
+                    es: "no se pudo subir el límite de archivos abiertos a {needed}: {error}; \
+                         corre `ulimit -n {needed}` en la terminal donde corres cargo test",
+                    error = std::io::Error::last_os_error(),
+                )
             );
         }
     }

@@ -13,7 +13,7 @@ use anyhow::Context as _;
 
 use crate::grading::{self, Context, StudentGrade};
 use crate::kit::{self, Kit};
-use crate::lang::Lang;
+use crate::lang::{LANG_VAR, Lang};
 use crate::libtest::Outcome;
 use crate::procs;
 use crate::run::{Build, Slot};
@@ -28,7 +28,7 @@ pub fn run(args: &Args, kit: &Kit, lang: Lang) -> anyhow::Result<()> {
     );
     let limit = Duration::from_secs(args.timeout);
     let grade = match build_in_place(kit)? {
-        Some(build) => grade_in_place(kit, &build, limit)?,
+        Some(build) => grade_in_place(kit, &build, limit, lang)?,
         None => {
             eprintln!(
                 "{}",
@@ -37,7 +37,7 @@ pub fn run(args: &Args, kit: &Kit, lang: Lang) -> anyhow::Result<()> {
                     "un lab no compila: se califican los demás en una copia de trabajo del kit"
                 )
             );
-            grade_on_a_copy(args, kit, limit)?
+            grade_on_a_copy(args, kit, limit, lang)?
         }
     };
     if args.write_given {
@@ -151,7 +151,14 @@ fn build_in_place(kit: &Kit) -> anyhow::Result<Option<Build>> {
     Ok((out.status.success() && complete).then_some(build))
 }
 
-fn grade_in_place(kit: &Kit, build: &Build, limit: Duration) -> anyhow::Result<StudentGrade> {
+/// Each lab's test binary, as `cargo test` runs it; its failure messages
+/// in `lang`, the table's.
+fn grade_in_place(
+    kit: &Kit,
+    build: &Build,
+    limit: Duration,
+    lang: Lang,
+) -> anyhow::Result<StudentGrade> {
     let sandbox = Sandbox::None("the progress form runs the student's own code".into());
     let mut labs = Vec::new();
     let mut tests = Vec::new();
@@ -171,12 +178,15 @@ fn grade_in_place(kit: &Kit, build: &Build, limit: Duration) -> anyhow::Result<S
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        lang,
         skip: &[],
     };
     for (lab, names) in kit.labs.iter().zip(&tests) {
         let executable = &build.test_executables[&lab.name];
         let mut command = sandbox.test(&kit.root, &kit.root, executable, &["--format", "pretty"]);
-        command.env("RUST_TEST_THREADS", crate::run::TEST_THREADS);
+        command
+            .env("RUST_TEST_THREADS", crate::run::TEST_THREADS)
+            .env(LANG_VAR, lang.code());
         let out = procs::run_with_limit(&mut command, limit)?;
         labs.push(grading::lab_result(&cx, lab, names, &out, &|t| {
             t.to_string()
@@ -192,7 +202,12 @@ fn grade_in_place(kit: &Kit, build: &Build, limit: Duration) -> anyhow::Result<S
 }
 
 /// The fallback: a scratch copy with stubs for what does not compile.
-fn grade_on_a_copy(args: &Args, kit: &Kit, limit: Duration) -> anyhow::Result<StudentGrade> {
+fn grade_on_a_copy(
+    args: &Args,
+    kit: &Kit,
+    limit: Duration,
+    lang: Lang,
+) -> anyhow::Result<StudentGrade> {
     let sandbox = Sandbox::None("the progress form runs the student's own code".into());
     let scratch = crate::scratch_dir(args, kit)?;
     let slot = Slot::take(&scratch)?;
@@ -218,6 +233,7 @@ fn grade_on_a_copy(args: &Args, kit: &Kit, limit: Duration) -> anyhow::Result<St
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        lang,
         skip: &[],
     };
     grading::grade(

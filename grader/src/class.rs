@@ -66,11 +66,14 @@ pub fn run(
     let limit = Duration::from_secs(args.timeout);
     let (tests, slots) = prepare(kit, &sandbox, &scratch, jobs, &skip, lang)?;
     warn_if_given_is_stale(kit, &tests, lang);
+    // The tests write their failure messages in the console's language,
+    // and the feedback quotes them in both of its languages (saying so).
     let cx = Context {
         kit,
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        lang,
         skip: &skip,
     };
 
@@ -116,14 +119,16 @@ pub fn run(
         &out.join("grades.json"),
         &(serde_json::to_string_pretty(&gradebook)? + "\n"),
     )?;
+    // With no --lang, in both languages: the one the tests ran in first.
     let langs = match args.lang {
         Some(lang) => vec![lang],
+        None if lang == Lang::En => vec![Lang::En, Lang::Es],
         None => vec![Lang::Es, Lang::En],
     };
     for grade in &grades {
         write(
             &out.join("feedback").join(format!("{}.md", grade.id)),
-            &feedback::feedback(grade, &langs, &warning),
+            &feedback::feedback(grade, &langs, lang, &warning),
         )?;
     }
     let nothing: Vec<String> = grades

@@ -1,6 +1,8 @@
 //! feedback/STUDENT.md: for each lab its score, each failing test with its
 //! message, the compiler's errors where a lab did not build, and the
-//! walkthrough section to read next; in Spanish, in English, or both.
+//! walkthrough section to read next; in Spanish, in English, or both. The
+//! tests' messages are in the one language the tests ran in: a section in
+//! the other language says so.
 
 use std::fmt::Write as _;
 
@@ -11,21 +13,28 @@ use crate::libtest::{self, Outcome};
 /// Failing tests shown with their message; the rest by name only.
 const MAX_MESSAGES: usize = 8;
 
-/// The whole file: each language in `langs`, one after the other.
-/// `warning` (one per language) says that no sandbox was used.
+/// The whole file: each language in `langs`, one after the other; the
+/// tests' messages it quotes are in `messages`. `warning` (one per
+/// language) says that no sandbox was used.
 pub fn feedback(
     student: &StudentGrade,
     langs: &[Lang],
+    messages: Lang,
     warning: &dyn Fn(Lang) -> Option<String>,
 ) -> String {
     langs
         .iter()
-        .map(|&lang| feedback_in(student, lang, warning(lang)))
+        .map(|&lang| feedback_in(student, lang, messages, warning(lang)))
         .collect::<Vec<_>>()
         .join("\n---\n\n")
 }
 
-fn feedback_in(student: &StudentGrade, lang: Lang, warning: Option<String>) -> String {
+fn feedback_in(
+    student: &StudentGrade,
+    lang: Lang,
+    messages: Lang,
+    warning: Option<String>,
+) -> String {
     let mut out = String::new();
     if let Some(warning) = warning {
         let _ = writeln!(out, "> **{warning}**\n");
@@ -79,6 +88,26 @@ fn feedback_in(student: &StudentGrade, lang: Lang, warning: Option<String>) -> S
             let _ = writeln!(out, "- {}", problem.get(lang));
         }
         out.push('\n');
+    }
+    let failing = student
+        .labs
+        .iter()
+        .any(|lab| lab.failures().next().is_some());
+    if failing && lang != messages {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            match lang {
+                Lang::En =>
+                    "The messages of the failing tests are quoted below as the tests \
+                             wrote them: in Spanish, the language they ran in \
+                             (SOCKETS_LAB_LANG=es).",
+                Lang::Es =>
+                    "Los mensajes de los tests que fallan se citan abajo tal como los \
+                             escribieron los tests: en inglés, el idioma en que corrieron \
+                             (SOCKETS_LAB_LANG no decía es).",
+            }
+        );
     }
     for lab in &student.labs {
         lab_section(&mut out, lab, lang);
@@ -301,4 +330,55 @@ fn problem_in_spanish(why: &str) -> String {
         }
     }
     why.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grading::TestResult;
+
+    /// A student whose lab 1 fails one test, with a message in Spanish.
+    fn failing_in_spanish() -> StudentGrade {
+        StudentGrade {
+            id: "ana".into(),
+            found_in: Ok("ana: labs".into()),
+            labs: vec![LabGrade {
+                lab: "lab1".into(),
+                number: 1,
+                status: Status::Graded,
+                tests: vec![TestResult {
+                    name: "server::echoes_a_line_back_unchanged".into(),
+                    given: false,
+                    outcome: Outcome::Failed("se esperaban 5 bytes \"hola\\n\" ...".into()),
+                }],
+                missing: Vec::new(),
+                leftovers: Vec::new(),
+            }],
+            seconds: 1.0,
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_part_in_the_other_language_says_which_language_the_tests_wrote_in() {
+        let text = feedback(
+            &failing_in_spanish(),
+            &[Lang::Es, Lang::En],
+            Lang::Es,
+            &|_| None,
+        );
+        let (spanish, english) = text.split_once("\n---\n").expect("two parts");
+        assert!(!spanish.contains("SOCKETS_LAB_LANG"), "{text}");
+        assert!(
+            english.contains("quoted below as the tests wrote them: in Spanish"),
+            "{text}"
+        );
+        assert!(english.contains("se esperaban 5 bytes"), "{text}");
+    }
+
+    #[test]
+    fn one_language_only_needs_no_word_on_the_tests_language() {
+        let text = feedback(&failing_in_spanish(), &[Lang::Es], Lang::Es, &|_| None);
+        assert!(!text.contains("SOCKETS_LAB_LANG"), "{text}");
+    }
 }

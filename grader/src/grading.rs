@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::kit::{Kit, Lab};
-use crate::lang::Text;
+use crate::lang::{Lang, Text};
 use crate::libtest::{self, Outcome};
 use crate::messages::{crate_problem, missing_crate, scrub, trim_errors};
 use crate::procs::Output;
@@ -128,12 +128,14 @@ const STUB: &str = "// Put here by the grader: the student's file did not compil
                     }\n";
 
 /// What grading every student shares: the kit, the sandbox, each lab's
-/// tests (`tests[i]` lists the tests of `kit.labs[i]`), the time limit.
+/// tests (`tests[i]` lists the tests of `kit.labs[i]`), the time limit,
+/// the language of the tests' failure messages.
 pub struct Context<'a> {
     pub kit: &'a Kit,
     pub sandbox: &'a Sandbox,
     pub tests: &'a [Vec<String>],
     pub limit: Duration,
+    pub lang: Lang,
     /// Folders inside the kit that are no part of it (the submissions, the
     /// grades), never copied into a slot.
     pub skip: &'a [PathBuf],
@@ -299,7 +301,7 @@ fn run_lab(
         .test_executables
         .get(&lab.name)
         .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-    let out = slot.test(cx.sandbox, executable, cx.limit)?;
+    let out = slot.test(cx.sandbox, executable, cx.limit, cx.lang)?;
     Ok(lab_result(cx, lab, names, &out, &|text| {
         scrub(text, slot, cx)
     }))

@@ -1,7 +1,10 @@
 //! The two languages of what the grader writes (the console, the progress
 //! table, the feedback), and the default one: `--lang`, else the
-//! environment variable `SOCKETS_LAB_LANG` (`es` or `en`), which the kit's
-//! tests read too, so that an instructor sets it once for a class.
+//! environment variable `SOCKETS_LAB_LANG` (`es` or `en`; the kit's
+//! .cargo/config.toml sets it for the class), which the kit's tests read
+//! too, so that an instructor sets it once for a class. The grader runs the
+//! tests with it set to its own language, so that the failure messages it
+//! quotes are in the language it writes in.
 
 /// The variable an instructor (or `.cargo/config.toml`) sets for a class.
 pub const LANG_VAR: &str = "SOCKETS_LAB_LANG";
@@ -28,6 +31,12 @@ impl Lang {
             Lang::En => en,
             Lang::Es => es,
         }
+    }
+
+    /// The value of `SOCKETS_LAB_LANG` that makes the kit's tests write
+    /// their failure messages in this language.
+    pub fn code(self) -> &'static str {
+        self.pick("en", "es")
     }
 
     /// The folder of the walkthroughs in this language: `docs/es`.

@@ -19,6 +19,7 @@ use anyhow::{Context, bail};
 use serde::Deserialize;
 
 use crate::kit::Kit;
+use crate::lang::{LANG_VAR, Lang};
 use crate::procs::{self, Output};
 use crate::sandbox::Sandbox;
 
@@ -39,7 +40,8 @@ const BUILD_LIMIT: Duration = Duration::from_secs(600);
 
 /// How many tests run at once in a lab's test binary: what the kit's
 /// .cargo/config.toml sets for `cargo test` (its [env] RUST_TEST_THREADS),
-/// which a test binary run by itself does not read.
+/// which a test binary run by itself does not read (nor its
+/// SOCKETS_LAB_LANG: the grader sets that one to the language it writes in).
 pub const TEST_THREADS: &str = "32";
 
 impl Slot {
@@ -182,16 +184,20 @@ impl Slot {
     }
 
     /// One lab's test binary, run as `cargo test --no-fail-fast --test LAB`
-    /// runs it, killed (with every program it started) at `limit`.
+    /// runs it, killed (with every program it started) at `limit`; its
+    /// failure messages in `lang`.
     pub fn test(
         &self,
         sandbox: &Sandbox,
         executable: &Path,
         limit: Duration,
+        lang: Lang,
     ) -> anyhow::Result<Output> {
         let mut command =
             sandbox.test(&self.kit, &self.target, executable, &["--format", "pretty"]);
-        command.env("RUST_TEST_THREADS", TEST_THREADS);
+        command
+            .env("RUST_TEST_THREADS", TEST_THREADS)
+            .env(LANG_VAR, lang.code());
         procs::run_with_limit(&mut command, limit)
     }
 

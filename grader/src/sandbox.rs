@@ -23,7 +23,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::lang::{LANG_VAR, Lang};
+use crate::lang::Lang;
 
 /// Where the slot's scratch kit and its build are, inside the sandbox.
 pub const KIT_INSIDE: &str = "/kit";
@@ -228,7 +228,7 @@ impl Bwrap {
             .arg(&self.program)
             .arg(BWRAP_INSIDE);
         // A clean environment, which bubblewrap hands on (the grader's
-        // run marker, set later, with it).
+        // run marker and the tests' language, set later, with it).
         let toolchain = self.inside_toolchain();
         let path: OsString = [
             toolchain.join("bin").into_os_string(),
@@ -242,9 +242,6 @@ impl Bwrap {
             .env("TMPDIR", "/tmp")
             .env("LANG", "C.UTF-8")
             .env("RUST_BACKTRACE", "0");
-        if let Some(lang) = std::env::var_os(LANG_VAR) {
-            command.env(LANG_VAR, lang);
-        }
         command.stdin(Stdio::null());
         command
     }

@@ -93,7 +93,10 @@ fn grade_the_classes() -> Graded {
             scratch.join("sandbox").to_str().unwrap(),
         ],
         true,
-        &[],
+        // An English class (the kit's .cargo/config.toml says `es`): the
+        // console, the gradebook and the tests' messages in English, the
+        // feedback in both languages.
+        &[("SOCKETS_LAB_LANG", "en")],
     );
     let csv = read(&out.join("grades.csv"));
     let grades =
@@ -119,7 +122,7 @@ fn grade_the_classes() -> Graded {
             scratch.join("no-sandbox").to_str().unwrap(),
         ],
         false,
-        &[],
+        &[("SOCKETS_LAB_LANG", "en")],
     );
     let unsafe_grades =
         serde_json::from_str(&read(&unsafe_out.join("grades.json"))).expect("grades.json is JSON");
@@ -652,6 +655,26 @@ fn test_messages_have_no_libtest_thread_header() {
     assert!(text.contains("expected"), "{text}");
 }
 
+#[test]
+fn the_tests_messages_are_in_the_graders_language_and_the_other_part_says_so() {
+    // The class ran with SOCKETS_LAB_LANG=en: the tests wrote in English,
+    // the English part comes first, and the Spanish part, which quotes
+    // them as they came, says so.
+    let text = feedback("starter");
+    let (english, spanish) = text.split_once("\n---\n").expect("two parts");
+    assert!(english.contains("Grade:"), "English first:\n{text}");
+    assert!(
+        english.contains("lab1_server stopped at the todo! of step 1"),
+        "the starter's todo! said first:\n{text}"
+    );
+    assert!(!english.contains("the tests wrote them"), "{text}");
+    assert!(
+        spanish.contains("tal como los escribieron los tests: en inglés"),
+        "{text}"
+    );
+    assert!(!text.contains("se esperaba"), "{text}");
+}
+
 // ---------------------------------------------------------------------------
 // The outputs
 
@@ -808,6 +831,22 @@ fn the_progress_form_prints_a_row_per_lab_in_spanish_with_what_to_do_next() {
         "the step of lab 2 in the Spanish walkthrough:\n{table}"
     );
     assert!(!table.contains("docs/en/"), "{table}");
+}
+
+#[test]
+fn the_progress_form_runs_the_tests_in_its_language() {
+    // With SOCKETS_LAB_LANG=es, the tests' messages, quoted in the
+    // Classroom result, are Spanish.
+    let tests = graded().classroom["tests"].as_array().unwrap();
+    let lab2 = tests
+        .iter()
+        .find(|t| t["name"] == "lab2 server::answers_a_line_with_the_same_line")
+        .unwrap_or_else(|| panic!("no such test: {tests:#?}"));
+    let message = lab2["message"].as_str().unwrap();
+    assert!(
+        message.contains("se detuvo en el todo! del paso") && message.contains("se esperaba"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::DEADLINE;
+use super::lang::{OrFail, text};
 use super::peer::Peer;
 use super::running::Running;
 
@@ -20,8 +21,12 @@ pub struct FakeServer {
 
 impl FakeServer {
     pub fn start() -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a fake server");
-        let addr = listener.local_addr().expect("fake server address");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .or_fail("bind a fake server", "abrir un servidor falso");
+        let addr = listener.local_addr().or_fail(
+            "read the fake server's address",
+            "leer la dirección del servidor falso",
+        );
         FakeServer {
             listener: Arc::new(listener),
             addr,
@@ -50,25 +55,38 @@ impl FakeServer {
                 Ok(Ok(stream)) => {
                     return Peer::new(stream, client.name(), Some(client.stderr_log()));
                 }
-                Ok(Err(e)) => panic!("the fake server could not accept: {e}"),
+                Ok(Err(e)) => panic!(
+                    "{}",
+                    text!(
+                        en: "the fake server could not accept: {e}",
+                        es: "el servidor falso no pudo aceptar: {e}",
+                    )
+                ),
                 Err(RecvTimeoutError::Disconnected) => unreachable!("the accepting thread sends"),
                 Err(RecvTimeoutError::Timeout) if client.stderr_log().is_closed() => {
-                    break "it exited without connecting".to_string();
+                    break text!(
+                        en: "it exited without connecting",
+                        es: "pero salió sin conectarse",
+                    );
                 }
                 Err(RecvTimeoutError::Timeout) if Instant::now() >= deadline => {
-                    break format!("it did not within {}s", DEADLINE.as_secs());
+                    break text!(
+                        en: "it did not within {secs}s",
+                        es: "pero no lo hizo en menos de {secs} s",
+                        secs = DEADLINE.as_secs(),
+                    );
                 }
                 Err(RecvTimeoutError::Timeout) => {}
             }
         };
         // Wake the accepting thread so it does not outlive the test.
         let _ = TcpStream::connect(self.addr);
-        panic!(
-            "expected {} to connect to {}, {failure}\n{}",
-            client.name(),
-            self.addr,
-            client.stderr_report()
-        )
+        client.fail(text!(
+            en: "expected {name} to connect to {addr}, {failure}",
+            es: "se esperaba que {name} se conectara a {addr}, {failure}",
+            name = client.name(),
+            addr = self.addr,
+        ))
     }
 }
 
@@ -88,14 +106,17 @@ impl RefusedPort {
 
 pub(super) fn refused_port() -> RefusedPort {
     use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("create a socket");
-    let any_port: SocketAddr = "127.0.0.1:0".parse().expect("an address");
-    socket.bind(&any_port.into()).expect("bind a free port");
+    let socket =
+        Socket::new(Domain::IPV4, Type::STREAM, None).or_fail("create a socket", "crear un socket");
+    let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+    socket
+        .bind(&any_port.into())
+        .or_fail("bind a free port", "tomar un puerto libre");
     let port = socket
         .local_addr()
         .ok()
         .and_then(|addr| addr.as_socket())
-        .expect("the bound port")
+        .or_fail("read the port it took", "leer el puerto que tomó")
         .port();
     RefusedPort {
         _bound: socket,

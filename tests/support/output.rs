@@ -18,6 +18,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use super::hints;
+use super::lang::text;
+use super::panics::lead;
 use super::show::excerpt;
 
 /// Everything a program wrote on one of its pipes, kept for failure messages.
@@ -69,13 +72,29 @@ impl Log {
         guard.text.clone()
     }
 
-    /// `name`'s stderr, quoted for the end of a failure message.
-    pub(super) fn report(&self, name: &str) -> String {
+    /// A failure message about `name`, the program this is the stderr of:
+    /// first how it stopped, if its stderr shows a `todo!` or a panic
+    /// (panics.rs), then `message`, the test's hint if it has one (hints.rs)
+    /// and the program did not stop at a `todo!`, then its stderr, quoted.
+    pub(super) fn explain(&self, name: &str, message: &str) -> String {
         let stderr = self.settled_text();
-        match stderr.trim().is_empty() {
-            true => format!("({name} printed nothing on stderr)"),
-            false => format!("{name}'s stderr:\n{}", excerpt(&stderr)),
-        }
+        let (lead, hint) = match lead(name, &stderr) {
+            Some(lead) if lead.at_a_todo => (format!("{}\n", lead.text), String::new()),
+            Some(lead) => (format!("{}\n", lead.text), hints::current()),
+            None => (String::new(), hints::current()),
+        };
+        let quoted = match stderr.trim().is_empty() {
+            true => text!(
+                en: "({name} printed nothing on stderr)",
+                es: "({name} no escribió nada en stderr)",
+            ),
+            false => text!(
+                en: "{name}'s stderr:\n{excerpt}",
+                es: "stderr de {name}:\n{excerpt}",
+                excerpt = excerpt(&stderr),
+            ),
+        };
+        format!("{lead}{message}\n{hint}{quoted}")
     }
 }
 

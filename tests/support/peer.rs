@@ -9,6 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::DEADLINE;
+use super::hints;
+use super::lang::{OrFail, pick, text};
 use super::output::Log;
 use super::show::{mismatch, quote};
 
@@ -43,11 +45,14 @@ enum Received {
 impl Peer {
     pub(super) fn new(stream: TcpStream, other: &'static str, other_stderr: Option<Log>) -> Peer {
         // Small writes go out at once: the tests shape traffic on purpose.
-        stream.set_nodelay(true).expect("set TCP_NODELAY");
-        // A program that stops reading cannot make a send hang the test.
         stream
-            .set_write_timeout(Some(DEADLINE))
-            .expect("set a write timeout");
+            .set_nodelay(true)
+            .or_fail("set TCP_NODELAY", "poner TCP_NODELAY");
+        // A program that stops reading cannot make a send hang the test.
+        stream.set_write_timeout(Some(DEADLINE)).or_fail(
+            "set a write timeout",
+            "poner un límite de tiempo a la escritura",
+        );
         Peer {
             stream,
             pending: Vec::new(),
@@ -66,7 +71,9 @@ impl Peer {
 
     /// The address of this end, as the program on the other side sees it.
     pub fn local_addr(&self) -> SocketAddr {
-        self.stream.local_addr().expect("local address")
+        self.stream
+            .local_addr()
+            .or_fail("read its local address", "leer su dirección local")
     }
 
     #[track_caller]
@@ -75,16 +82,17 @@ impl Peer {
             // A refused write means the other side closed the connection:
             // that is the news, more than the write.
             let exited = match &self.other_stderr {
-                Some(log) if log.is_closed() => " (it has exited)",
+                Some(log) if log.is_closed() => pick(" (it has exited)", " (ya terminó)"),
                 _ => "",
             };
-            panic!(
-                "could not send {} bytes to {}: {e}; {} had closed the connection{exited}\n{}",
-                bytes.len(),
-                self.other,
-                self.other,
-                self.report()
-            );
+            self.fail(text!(
+                en: "could not send {n} bytes to {other}: {e}; {other} had closed the \
+                     connection{exited}",
+                es: "no se pudieron enviar {n} bytes a {other}: {e}; {other} había cerrado la \
+                     conexión{exited}",
+                n = bytes.len(),
+                other = self.other,
+            ));
         }
     }
 
@@ -120,7 +128,9 @@ impl Peer {
     /// Another handle on this connection, to send from a thread of its own
     /// while this one reads (the same socket, so the same write timeout).
     pub fn sending_handle(&self) -> TcpStream {
-        self.stream.try_clone().expect("clone a socket handle")
+        self.stream
+            .try_clone()
+            .or_fail("clone a socket handle", "sacar otro handle del socket")
     }
 
     /// Closes the sending half: the other side reads the end of the stream,
@@ -134,7 +144,7 @@ impl Peer {
     pub fn reset(self) {
         socket2::SockRef::from(&self.stream)
             .set_linger(Some(Duration::ZERO))
-            .expect("set SO_LINGER to 0");
+            .or_fail("set SO_LINGER to 0", "poner SO_LINGER en 0");
         // Dropping a socket that lingers 0 seconds sends RST, not FIN.
     }
 
@@ -149,15 +159,12 @@ impl Peer {
     pub fn expect_bytes(&mut self, expected: &[u8]) {
         let got = self.read_bytes(expected.len(), Some(expected));
         if got != expected {
-            panic!(
-                "{} back from {}\n{}",
-                mismatch(
-                    &String::from_utf8_lossy(expected),
-                    &String::from_utf8_lossy(&got)
-                ),
-                self.other,
-                self.report()
-            );
+            let other = self.other;
+            self.fail(mismatch(
+                &String::from_utf8_lossy(expected),
+                &String::from_utf8_lossy(&got),
+                &text!(en: "back from {other}", es: "de vuelta de {other}"),
+            ));
         }
     }
 
@@ -169,18 +176,19 @@ impl Peer {
         while self.pending.len() < n {
             match self.receive(deadline) {
                 Received::Data => {}
-                other => panic!(
-                    "expected {n} bytes{} from {} within {}s, got {} bytes ({}) and then {}\n{}",
-                    expected
+                then => self.fail(text!(
+                    en: "expected {n} bytes{expected} from {other} within {secs}s, got {k} \
+                         bytes ({came}) and then {then}",
+                    es: "se esperaban {n} bytes{expected} de {other} en menos de {secs} s, pero \
+                         llegaron {k} bytes ({came}) y luego {then}",
+                    expected = expected
                         .map(|e| format!(" {}", quote(e)))
                         .unwrap_or_default(),
-                    self.other,
-                    DEADLINE.as_secs(),
-                    self.pending.len(),
-                    quote(&self.pending),
-                    other,
-                    self.report()
-                ),
+                    other = self.other,
+                    secs = DEADLINE.as_secs(),
+                    k = self.pending.len(),
+                    came = quote(&self.pending),
+                )),
             }
         }
         self.pending.drain(..n).collect()
@@ -191,25 +199,27 @@ impl Peer {
     /// another client has not answered this one.
     #[track_caller]
     pub fn expect_nothing_pending(&mut self, why: &str) {
-        self.stream
-            .set_nonblocking(true)
-            .expect("make the socket non-blocking");
+        self.stream.set_nonblocking(true).or_fail(
+            "make the socket non-blocking",
+            "hacer el socket no bloqueante",
+        );
         let mut buf = [0; 4096];
         let peeked = self.stream.peek(&mut buf);
-        self.stream
-            .set_nonblocking(false)
-            .expect("make the socket blocking again");
+        self.stream.set_nonblocking(false).or_fail(
+            "make the socket blocking again",
+            "volver a hacer bloqueante el socket",
+        );
         let early = match peeked {
             Ok(n) if n > 0 => &buf[..n],
             _ if !self.pending.is_empty() => &self.pending[..],
             _ => return,
         };
-        panic!(
-            "expected nothing yet from {} ({why}), got {}\n{}",
-            self.other,
-            quote(early),
-            self.report()
-        );
+        self.fail(text!(
+            en: "expected nothing yet from {other} ({why}), got {early}",
+            es: "todavía no se esperaba nada de {other} ({why}), pero llegó {early}",
+            other = self.other,
+            early = quote(early),
+        ));
     }
 
     /// The next line received, without its `\n` (or `\r\n`).
@@ -217,14 +227,14 @@ impl Peer {
     pub fn read_line(&mut self) -> String {
         match self.next_line() {
             Ok(line) => line,
-            Err(other) => panic!(
-                "expected a line from {} within {}s, got {}{}\n{}",
-                self.other,
-                DEADLINE.as_secs(),
-                other,
-                self.unfinished(),
-                self.report()
-            ),
+            Err(then) => self.fail(text!(
+                en: "expected a line from {other} within {secs}s, got {then}{unfinished}",
+                es: "se esperaba una línea de {other} en menos de {secs} s, pero \
+                     {then}{unfinished}",
+                other = self.other,
+                secs = DEADLINE.as_secs(),
+                unfinished = self.unfinished(),
+            )),
         }
     }
 
@@ -235,14 +245,15 @@ impl Peer {
         match self.next_line() {
             Ok(line) => Some(line),
             Err(Received::Closed | Received::Reset(_)) => None,
-            Err(other) => panic!(
-                "expected a line from {} within {}s (or the connection to close), got {}{}\n{}",
-                self.other,
-                DEADLINE.as_secs(),
-                other,
-                self.unfinished(),
-                self.report()
-            ),
+            Err(then) => self.fail(text!(
+                en: "expected a line from {other} within {secs}s (or the connection to close), \
+                     got {then}{unfinished}",
+                es: "se esperaba una línea de {other} en menos de {secs} s (o que se cerrara la \
+                     conexión), pero {then}{unfinished}",
+                other = self.other,
+                secs = DEADLINE.as_secs(),
+                unfinished = self.unfinished(),
+            )),
         }
     }
 
@@ -251,22 +262,21 @@ impl Peer {
     pub fn expect_line(&mut self, expected: &str) {
         match self.next_line() {
             Ok(line) if line == expected => {}
-            Ok(line) => panic!(
-                "{} from {}{}\n{}",
-                mismatch(expected, &line),
-                self.other,
-                self.own_line_hint(&line),
-                self.report()
-            ),
-            Err(other) => panic!(
-                "expected the line {} from {} within {}s, got {}{}\n{}",
-                quote(expected.as_bytes()),
-                self.other,
-                DEADLINE.as_secs(),
-                other,
-                self.unfinished(),
-                self.report()
-            ),
+            Ok(line) => {
+                let other = self.other;
+                let from = text!(en: "from {other}", es: "de {other}");
+                self.fail(mismatch(expected, &line, &from) + &self.own_line_hint(&line))
+            }
+            Err(then) => self.fail(text!(
+                en: "expected the line {line} from {other} within {secs}s, got \
+                     {then}{unfinished}",
+                es: "se esperaba la línea {line} de {other} en menos de {secs} s, pero \
+                     {then}{unfinished}",
+                line = quote(expected.as_bytes()),
+                other = self.other,
+                secs = DEADLINE.as_secs(),
+                unfinished = self.unfinished(),
+            )),
         }
     }
 
@@ -296,22 +306,25 @@ impl Peer {
         let deadline = Instant::now() + DEADLINE;
         loop {
             if !self.pending.is_empty() {
-                panic!(
-                    "expected {} to close the connection, it sent {} instead\n{}",
-                    self.other,
-                    quote(&self.pending),
-                    self.report()
-                );
+                self.fail(text!(
+                    en: "expected {other} to close the connection, it sent {sent} instead",
+                    es: "se esperaba que {other} cerrara la conexión, pero en su lugar envió \
+                         {sent}",
+                    other = self.other,
+                    sent = quote(&self.pending),
+                ));
             }
             match self.receive(deadline) {
                 Received::Data => {}
                 Received::Closed | Received::Reset(_) => return,
-                Received::Nothing => panic!(
-                    "expected {} to close the connection within {}s, it is still open\n{}",
-                    self.other,
-                    DEADLINE.as_secs(),
-                    self.report()
-                ),
+                Received::Nothing => self.fail(text!(
+                    en: "expected {other} to close the connection within {secs}s, it is still \
+                         open",
+                    es: "se esperaba que {other} cerrara la conexión en menos de {secs} s, pero \
+                         sigue abierta",
+                    other = self.other,
+                    secs = DEADLINE.as_secs(),
+                )),
             }
         }
     }
@@ -327,9 +340,10 @@ impl Peer {
             if left.is_zero() {
                 return Received::Nothing;
             }
-            self.stream
-                .set_read_timeout(Some(left))
-                .expect("set a read timeout");
+            self.stream.set_read_timeout(Some(left)).or_fail(
+                "set a read timeout",
+                "poner un límite de tiempo a la lectura",
+            );
             return match self.stream.read(&mut buf) {
                 Ok(0) => Received::Closed,
                 Ok(n) => {
@@ -357,9 +371,12 @@ impl Peer {
     /// line this client sent, come back: say so, it is the likely mistake.
     fn own_line_hint(&self, line: &str) -> String {
         match line.starts_with(&format!("[{}] ", self.local_addr())) {
-            true => format!(
-                " (that is this client's own line sent back to it: {} must relay a line to every other client, not to its sender)",
-                self.other
+            true => text!(
+                en: " (that is this client's own line sent back to it: {other} must relay a \
+                     line to every other client, not to its sender)",
+                es: " (es la propia línea de este cliente, que le llegó de vuelta: {other} \
+                     debe reenviar una línea a todos los demás clientes, no a quien la envió)",
+                other = self.other,
             ),
             false => String::new(),
         }
@@ -368,28 +385,37 @@ impl Peer {
     fn unfinished(&self) -> String {
         match self.pending.is_empty() {
             true => String::new(),
-            false => format!(
-                " after an unfinished line {} with no \\n",
-                quote(&self.pending)
+            false => text!(
+                en: " after an unfinished line {line} with no \\n",
+                es: " tras una línea sin terminar, {line}, sin \\n",
+                line = quote(&self.pending),
             ),
         }
     }
 
-    fn report(&self) -> String {
+    /// Fails the test with `message`, and, when the other side is a program
+    /// under test, how it stopped (if it panicked) and its stderr.
+    #[track_caller]
+    fn fail(&self, message: String) -> ! {
         match &self.other_stderr {
-            None => String::new(),
-            Some(log) => log.report(self.other),
+            None => panic!("{}", format!("{message}\n{}", hints::current()).trim_end()),
+            Some(log) => panic!("{}", log.explain(self.other, &message)),
         }
     }
 }
 
+/// What came, to follow "got" in English and "pero" in Spanish.
 impl fmt::Display for Received {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Received::Data => write!(f, "data"),
-            Received::Closed => write!(f, "the connection closed"),
-            Received::Reset(e) => write!(f, "the connection reset ({e})"),
-            Received::Nothing => write!(f, "nothing more"),
-        }
+        let said = match self {
+            Received::Data => text!(en: "data", es: "llegaron datos"),
+            Received::Closed => text!(en: "the connection closed", es: "se cerró la conexión"),
+            Received::Reset(e) => text!(
+                en: "the connection reset ({e})",
+                es: "la conexión se abortó con un reset ({e})",
+            ),
+            Received::Nothing => text!(en: "nothing more", es: "no llegó nada más"),
+        };
+        f.write_str(&said)
     }
 }

@@ -3,6 +3,7 @@
 
 use std::process::{Command, ExitStatus, Stdio};
 
+use super::lang::text;
 use super::running::Running;
 use super::server::Server;
 
@@ -81,7 +82,11 @@ impl Program {
         let mut running = self.start(args, env, |_| {});
         running.offer_input(input);
         running.close_stdin();
-        let status = running.wait_for_exit(&format!("after `{} {}`", self.name, args.join(" ")));
+        let (name, args) = (self.name, args.join(" "));
+        let status = running.wait_for_exit(&text!(
+            en: "after `{name} {args}`",
+            es: "tras `{name} {args}`",
+        ));
         let stdout = running.rest_of_stdout().join("\n");
         Finished {
             status,
@@ -137,7 +142,14 @@ impl Program {
             .spawn();
         match child {
             Ok(child) => Running::new(self.name, child, hold_stdout),
-            Err(e) => panic!("could not start {}: {e}", self.name),
+            Err(e) => panic!(
+                "{}",
+                text!(
+                    en: "could not start {name}: {e}",
+                    es: "no se pudo iniciar {name}: {e}",
+                    name = self.name,
+                )
+            ),
         }
     }
 
@@ -148,6 +160,13 @@ impl Program {
         let mut args = vec!["--port", "0"];
         args.extend_from_slice(extra_args);
         Server::from_running(self.spawn(&args))
+    }
+
+    /// `start_server`, with the variables `env` (`TOKIO_WORKER_THREADS`,
+    /// say) in its environment.
+    #[track_caller]
+    pub fn start_server_with_env(&self, env: &[(&str, &str)]) -> Server {
+        Server::from_running(self.start(&["--port", "0"], env, |_| {}))
     }
 
     /// `start_server`, in a process whose soft limit on open files starts at

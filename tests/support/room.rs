@@ -23,9 +23,12 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::DEADLINE;
+use super::lang::text;
 use super::peer::Peer;
 use super::program::Program;
-use super::rules::{expect_help_and_version, expect_port_in_use_error};
+use super::rules::{
+    expect_help_and_version, expect_port_in_use_error, expect_to_listen_on_loopback,
+};
 use super::server::Server;
 use super::show::{quote, set_difference};
 
@@ -81,11 +84,7 @@ pub(crate) use room_suite;
 pub fn announces_the_port_it_actually_bound(program: Program) {
     // Server::start reads `listening on IP:PORT` and rejects port 0.
     let server = Server::start(program);
-    assert!(
-        server.addr.ip().is_loopback(),
-        "listening on {}",
-        server.addr
-    );
+    expect_to_listen_on_loopback(&server);
 }
 
 pub fn relays_a_line_to_every_other_client_and_not_to_the_sender(program: Program) {
@@ -259,7 +258,7 @@ pub fn delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream(pr
     let mut transcript: Vec<String> = (0..200).map(|_| server.read_line()).collect();
     server.type_line("adios");
     let heard: Vec<(HashSet<String>, bool)> = listening.into_iter().map(join_or_fail).collect();
-    server.expect_success("once the operator typed adios");
+    server.expect_success(&after_the_operators_adios());
     transcript.extend(server.rest_of_stdout());
     threads.into_iter().for_each(join_or_fail);
 
@@ -269,12 +268,17 @@ pub fn delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream(pr
         .iter()
         .filter_map(|line| line.strip_prefix("* ")?.strip_suffix(" left"))
         .collect();
+    let name = program.name;
     for (addr, (_, told_adios)) in addrs.iter().zip(&heard) {
         assert!(
             *told_adios || left.contains(addr.as_str()),
-            "client {addr} was still in the room (the transcript does not say it left), but {} \
-             closed its connection without sending it adios",
-            program.name
+            "{}",
+            text!(
+                en: "client {addr} was still in the room (the transcript does not say it left), \
+                     but {name} closed its connection without sending it adios",
+                es: "el cliente {addr} seguía en la sala (la transcripción no dice que se fue), \
+                     pero {name} cerró su conexión sin enviarle adios",
+            )
         );
     }
     let relayed = transcript.iter().filter(|line| line.starts_with('['));
@@ -282,12 +286,18 @@ pub fn delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream(pr
         for (addr, (heard, _)) in addrs.iter().zip(&heard) {
             assert!(
                 left.contains(addr.as_str()) || heard.contains(line),
-                "{} printed {} on its stdout, but client {addr}, in the room and listening, \
-                 never received it before its adios: a line in the transcript is one the room \
-                 delivers, so a line that arrives once the room is closed is neither relayed \
-                 nor printed",
-                program.name,
-                quote(line.as_bytes())
+                "{}",
+                text!(
+                    en: "{name} printed {line} on its stdout, but client {addr}, in the room and \
+                         listening, never received it before its adios: a line in the \
+                         transcript is one the room delivers, so a line that arrives once the \
+                         room is closed is neither relayed nor printed",
+                    es: "{name} imprimió {line} en su stdout, pero el cliente {addr}, en la sala \
+                         y escuchando, no la recibió antes de su adios: una línea de la \
+                         transcripción es una que la sala entrega, así que una línea que llega \
+                         con la sala ya cerrada no se reenvía ni se imprime",
+                    line = quote(line.as_bytes()),
+                )
             );
         }
     }
@@ -354,7 +364,7 @@ pub fn closes_every_connection_and_exits_0_when_the_operator_says_adios(program:
         peer.expect_line("adios");
         peer.expect_closed();
     }
-    server.expect_success("once the operator typed adios");
+    server.expect_success(&after_the_operators_adios());
 }
 
 pub fn frees_its_port_when_it_exits_after_adios(program: Program) {
@@ -363,12 +373,17 @@ pub fn frees_its_port_when_it_exits_after_adios(program: Program) {
     ana.send_line("hola");
     bea.expect_line(&format!("[{}] hola", ana.local_addr()));
     server.type_line("adios");
-    server.expect_success("once the operator typed adios");
+    server.expect_success(&after_the_operators_adios());
     if let Err(e) = TcpListener::bind(server.addr) {
         panic!(
-            "expected port {} to be free once {} exited, binding it failed: {e}",
-            server.addr.port(),
-            program.name
+            "{}",
+            text!(
+                en: "expected port {port} to be free once {name} exited, binding it failed: {e}",
+                es: "se esperaba que el puerto {port} quedara libre al salir {name}, pero no se \
+                     pudo tomar: {e}",
+                port = server.addr.port(),
+                name = program.name,
+            )
         );
     }
 }
@@ -418,17 +433,26 @@ pub fn takes_in_a_client_at_once_after_many_that_reset_as_they_connect(program: 
         match server.read_line_before(deadline) {
             Some(line) if line == joined => break,
             Some(line) if line.starts_with("* ") => {}
-            other => panic!(
-                "expected {joined:?} on {}'s stdout within {}s of connecting, after 100 clients \
-                 that reset as they connected; got {}\n{}",
-                program.name,
-                DEADLINE.as_secs(),
-                match other {
-                    Some(line) => quote(line.as_bytes()),
-                    None => "nothing more (other than notices of those clients)".to_string(),
+            other => server.fail(text!(
+                en: "expected {joined:?} on {name}'s stdout within {secs}s of connecting, after \
+                     100 clients that reset as they connected; got {got}",
+                es: "se esperaba {joined:?} en el stdout de {name} en menos de {secs} s desde \
+                     que el cliente se conectó, tras 100 clientes que mandaron un reset al \
+                     conectarse; pero {got}",
+                name = program.name,
+                secs = DEADLINE.as_secs(),
+                got = match other {
+                    Some(line) => text!(
+                        en: "{line}",
+                        es: "llegó {line}",
+                        line = quote(line.as_bytes()),
+                    ),
+                    None => text!(
+                        en: "nothing more (other than notices of those clients)",
+                        es: "no llegó nada más (aparte de avisos de esos clientes)",
+                    ),
                 },
-                server.stderr_report()
-            ),
+            )),
         }
     }
     let mut bea = bea;
@@ -442,8 +466,12 @@ pub fn takes_in_a_client_at_once_after_many_that_reset_as_they_connect(program: 
         }
         assert!(
             line.starts_with("* ") && line.ends_with(" left"),
-            "expected Bea to receive {expected:?}, got {}",
-            quote(line.as_bytes())
+            "{}",
+            text!(
+                en: "expected Bea to receive {expected:?}, got {line}",
+                es: "se esperaba que Bea recibiera {expected:?}, pero recibió {line}",
+                line = quote(line.as_bytes()),
+            )
         );
     }
 }
@@ -456,7 +484,13 @@ pub fn relays_bytes_that_are_not_utf8_lossily_and_goes_on(program: Program) {
     let tag = format!("[{}] caf", ana.local_addr());
     assert!(
         line.starts_with(&tag) && line.ends_with(" hola") && line.contains('\u{FFFD}'),
-        "expected Bea to receive {tag}\u{FFFD} \u{FFFD}\u{FFFD} hola (invalid bytes shown as U+FFFD), got {line:?}"
+        "{}",
+        text!(
+            en: "expected Bea to receive {tag}\u{FFFD} \u{FFFD}\u{FFFD} hola (invalid bytes shown \
+                 as U+FFFD), got {line:?}",
+            es: "se esperaba que Bea recibiera {tag}\u{FFFD} \u{FFFD}\u{FFFD} hola (los bytes \
+                 inválidos, como U+FFFD), pero recibió {line:?}",
+        )
     );
     ana.send_line("sigo aqui");
     bea.expect_line(&format!("[{}] sigo aqui", ana.local_addr()));
@@ -549,8 +583,14 @@ pub fn relays_every_line_of_fifty_clients_to_every_other_client(program: Program
         let got: BTreeSet<String> = (0..expected.len()).map(|_| peer.read_line()).collect();
         assert!(
             got == expected,
-            "expected client {i} of 50 to receive each other client's line once, got {}",
-            set_difference(&expected, &got)
+            "{}",
+            text!(
+                en: "expected client {i} of 50 to receive each other client's line once, got \
+                     {difference}",
+                es: "se esperaba que el cliente {i} de 50 recibiera una vez la línea de cada uno \
+                     de los demás, pero llegaron {difference}",
+                difference = set_difference(&expected, &got),
+            )
         );
     }
 }
@@ -623,9 +663,15 @@ static NEVER_JOINED: AtomicBool = AtomicBool::new(false);
 fn in_time(step: impl FnOnce()) {
     assert!(
         !NEVER_JOINED.load(Ordering::Relaxed),
-        "not waiting for this client to join: in another test of this file, the server did not \
-         say within {}s that a client joined (see the first failure)",
-        DEADLINE.as_secs()
+        "{}",
+        text!(
+            en: "not waiting for this client to join: in another test of this file, the server \
+                 did not say within {secs}s that a client joined (see the first failure)",
+            es: "no se espera a que este cliente entre a la sala: en otro test de este \
+                 archivo, el servidor no dijo en menos de {secs} s que un cliente había entrado \
+                 (mira la primera falla)",
+            secs = DEADLINE.as_secs(),
+        )
     );
     let started = Instant::now();
     if let Err(failure) = panic::catch_unwind(AssertUnwindSafe(step)) {
@@ -652,10 +698,22 @@ fn expect_line_besides(peer: &mut Peer, expected: &str, allowed: Option<&str>) {
     }
     assert!(
         line == expected,
-        "expected the line {} from the room, got {}",
-        quote(expected.as_bytes()),
-        quote(line.as_bytes())
+        "{}",
+        text!(
+            en: "expected the line {expected} from the room, got {line}",
+            es: "se esperaba la línea {expected} de la sala, pero llegó {line}",
+            expected = quote(expected.as_bytes()),
+            line = quote(line.as_bytes()),
+        )
     );
+}
+
+/// When the server should have exited: once the operator typed `adios`.
+fn after_the_operators_adios() -> String {
+    text!(
+        en: "once the operator typed adios",
+        es: "después del adios del operador",
+    )
 }
 
 /// Every line `peer` receives until `adios`, and whether `adios` came (the

@@ -4,8 +4,10 @@
 use std::net::TcpListener;
 
 use super::fake_server::{FakeServer, refused_port};
+use super::lang::{OrFail, pick, text};
 use super::program::{Finished, Program};
-use super::show::excerpt;
+use super::server::Server;
+use super::show::{excerpt, exit};
 
 /// Backtraces asked for, as a student debugging a panic would have them: an
 /// ordinary error must print the same (the contract: no backtrace, whatever
@@ -20,49 +22,86 @@ const BACKTRACES_ON: &[(&str, &str)] = &[("RUST_BACKTRACE", "1"), ("RUST_LIB_BAC
 fn expect_an_error_naming(finished: &Finished, addr: &str, what: &str) {
     let stderr = finished.stderr.to_lowercase();
     let wrong = if finished.status.success() {
-        Some("it exited with status 0")
+        Some(pick("it exited with status 0", "salió con estado 0"))
     } else if stderr.contains("panicked") {
-        Some("it panicked")
+        Some(pick("it panicked", "entró en pánico"))
     } else if stderr.contains("backtrace") {
-        Some("it printed a backtrace")
+        Some(pick("it printed a backtrace", "escribió un backtrace"))
     } else if !stderr.contains("error") || !finished.stderr.contains(addr) {
-        Some("its stderr does not say `error` and the address")
+        Some(pick(
+            "its stderr does not say `error` and the address",
+            "su stderr no dice `error` y la dirección",
+        ))
     } else {
         None
     };
     if let Some(wrong) = wrong {
         panic!(
-            "expected {what} to fail: exit with a non-zero status and an error on stderr naming \
-             {addr}, with no panic or backtrace (RUST_BACKTRACE=1 and RUST_LIB_BACKTRACE=1 were \
-             set); {wrong}; it exited with {}, and its stderr was:\n{}",
-            finished.status,
-            excerpt(&finished.stderr)
+            "{}",
+            text!(
+                en: "expected {what} to fail: exit with a non-zero status and an error on \
+                     stderr naming {addr}, with no panic or backtrace (RUST_BACKTRACE=1 and \
+                     RUST_LIB_BACKTRACE=1 were set); {wrong}; it exited with {status}, and its \
+                     stderr was:\n{stderr}",
+                es: "se esperaba que {what} fallara: que saliera con un estado distinto de 0 \
+                     y un error en stderr que nombrara {addr}, sin pánico ni backtrace (con \
+                     RUST_BACKTRACE=1 y RUST_LIB_BACKTRACE=1 puestos); pero {wrong}; salió con \
+                     {status}, y su stderr fue:\n{stderr}",
+                status = exit(finished.status),
+                stderr = excerpt(&finished.stderr),
+            )
         );
     }
+}
+
+/// A server's `listening on IP:PORT` names a loopback address: its default
+/// `--host`, 127.0.0.1 (`Server::start` already rejected port 0).
+#[track_caller]
+pub fn expect_to_listen_on_loopback(server: &Server) {
+    let (name, addr) = (server.name(), server.addr);
+    assert!(
+        addr.ip().is_loopback(),
+        "{}",
+        text!(
+            en: "expected {name} to listen on its default --host, 127.0.0.1, it said \
+                 `listening on {addr}`",
+            es: "se esperaba que {name} escuchara en su --host por defecto, 127.0.0.1, pero \
+                 dijo `listening on {addr}`",
+        )
+    );
 }
 
 /// `--help` shows the two options and `--version` answers, as clap gives them.
 #[track_caller]
 pub fn expect_help_and_version(program: Program) {
+    let name = program.name;
     let help = program.run(&["--help"], &[], b"");
     assert!(
         help.status.success() && help.stdout.contains("--host") && help.stdout.contains("--port"),
-        "expected `{} --help` to exit with status 0 and list --host and --port on stdout; it \
-         exited with {}, and printed:\n{}{}",
-        program.name,
-        help.status,
-        excerpt(&help.stdout),
-        excerpt(&help.stderr)
+        "{}",
+        text!(
+            en: "expected `{name} --help` to exit with status 0 and list --host and --port on \
+                 stdout; it exited with {status}, and printed:\n{stdout}{stderr}",
+            es: "se esperaba que `{name} --help` saliera con estado 0 y mostrara --host y \
+                 --port en stdout; salió con {status}, y escribió:\n{stdout}{stderr}",
+            status = exit(help.status),
+            stdout = excerpt(&help.stdout),
+            stderr = excerpt(&help.stderr),
+        )
     );
     let version = program.run(&["--version"], &[], b"");
     assert!(
         version.status.success() && !version.stdout.trim().is_empty(),
-        "expected `{} --version` to exit with status 0 and print its version on stdout; it \
-         exited with {}, and printed:\n{}{}",
-        program.name,
-        version.status,
-        excerpt(&version.stdout),
-        excerpt(&version.stderr)
+        "{}",
+        text!(
+            en: "expected `{name} --version` to exit with status 0 and print its version on \
+                 stdout; it exited with {status}, and printed:\n{stdout}{stderr}",
+            es: "se esperaba que `{name} --version` saliera con estado 0 y mostrara su versión \
+                 en stdout; salió con {status}, y escribió:\n{stdout}{stderr}",
+            status = exit(version.status),
+            stdout = excerpt(&version.stdout),
+            stderr = excerpt(&version.stderr),
+        )
     );
 }
 
@@ -70,10 +109,19 @@ pub fn expect_help_and_version(program: Program) {
 /// and an error that names the address, not a panic or a backtrace.
 #[track_caller]
 pub fn expect_port_in_use_error(server: Program) {
-    let taken = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    let port = taken.local_addr().expect("its address").port().to_string();
+    let taken =
+        TcpListener::bind("127.0.0.1:0").or_fail("bind a free port", "tomar un puerto libre");
+    let port = taken
+        .local_addr()
+        .or_fail("read the port it took", "leer el puerto que tomó")
+        .port()
+        .to_string();
     let finished = server.run(&["--port", &port], BACKTRACES_ON, b"");
-    let what = format!("{} --port {port}, a port already taken,", server.name);
+    let name = server.name;
+    let what = text!(
+        en: "`{name} --port {port}`, a port already taken,",
+        es: "`{name} --port {port}`, un puerto ya ocupado,",
+    );
     expect_an_error_naming(&finished, &format!("127.0.0.1:{port}"), &what);
 }
 
@@ -84,7 +132,11 @@ pub fn expect_refused_connection_error(client: Program) {
     let refused = refused_port();
     let port = refused.port();
     let finished = client.run(&["--port", &port], BACKTRACES_ON, b"hola\n");
-    let what = format!("{} --port {port}, where nothing listens,", client.name);
+    let name = client.name;
+    let what = text!(
+        en: "`{name} --port {port}`, where nothing listens,",
+        es: "`{name} --port {port}`, donde nadie escucha,",
+    );
     expect_an_error_naming(&finished, &format!("127.0.0.1:{port}"), &what);
 }
 
@@ -102,8 +154,14 @@ pub fn expect_client_to_report_a_hang_up(client: Program, partial_reply: &[u8]) 
     server_side.send(partial_reply);
     drop(server_side);
 
-    client.wait_for_exit("once the server hung up");
-    client.expect_a_new_notice_on_stderr(&before, "the server hung up");
+    client.wait_for_exit(&text!(
+        en: "once the server hung up",
+        es: "cuando el servidor colgó",
+    ));
+    client.expect_a_new_notice_on_stderr(
+        &before,
+        &text!(en: "the server hung up", es: "el servidor colgó"),
+    );
 }
 
 /// A client whose server sends a line that never ends (no `\n`, ever) stops
@@ -120,20 +178,33 @@ pub fn expect_client_to_stop_at_a_line_that_never_ends(client: Program) {
     server_side.expect_line("hola");
     let before = client.stderr_so_far();
     let sent = server_side.send_a_line_that_never_ends(b'a', MOST);
-    assert!(
-        sent < MOST,
-        "expected {} to stop reading a line from the server at 64 KiB, it read {} MiB of one \
-         line with no \\n and was still reading",
-        client.name(),
-        MOST / (1024 * 1024)
+    let (name, mib) = (client.name(), MOST / (1024 * 1024));
+    if sent >= MOST {
+        client.fail(text!(
+            en: "expected {name} to stop reading a line from the server at 64 KiB, it read \
+                 {mib} MiB of one line with no \\n and was still reading",
+            es: "se esperaba que {name} dejara de leer una línea del servidor a los 64 KiB, \
+                 pero leyó {mib} MiB de una sola línea sin \\n y seguía leyendo",
+        ));
+    }
+    let status = client.wait_for_exit(&text!(
+        en: "once the server's line passed 64 KiB",
+        es: "cuando la línea del servidor pasó de 64 KiB",
+    ));
+    if status.success() {
+        client.fail(text!(
+            en: "expected {name} to fail (a non-zero exit status) on a line over 64 KiB from \
+                 the server, it exited with {status}",
+            es: "se esperaba que {name} fallara (un estado de salida distinto de 0) con una \
+                 línea de más de 64 KiB del servidor, pero salió con {status}",
+            status = exit(status),
+        ));
+    }
+    client.expect_a_new_notice_on_stderr(
+        &before,
+        &text!(
+            en: "the server sent a line over 64 KiB",
+            es: "el servidor envió una línea de más de 64 KiB",
+        ),
     );
-    let status = client.wait_for_exit("once the server's line passed 64 KiB");
-    assert!(
-        !status.success(),
-        "expected {} to fail (a non-zero exit status) on a line over 64 KiB from the server, it \
-         exited with {status}\n{}",
-        client.name(),
-        client.stderr_report()
-    );
-    client.expect_a_new_notice_on_stderr(&before, "the server sent a line over 64 KiB");
 }

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use wait_timeout::ChildExt;
 
 use super::DEADLINE;
+use super::lang::text;
 use super::output::{Log, read_in_background};
-use super::show::{excerpt, mismatch, quote};
+use super::show::{exit, mismatch, quote};
 
 /// A program started by a test. Dropping it kills and reaps the process.
 pub struct Running {
@@ -85,15 +86,21 @@ impl Running {
     pub fn type_bytes(&mut self, bytes: &[u8]) {
         let name = self.name;
         let Some(stdin) = self.stdin.as_mut() else {
-            panic!("the test already closed {name}'s stdin");
+            panic!(
+                "{}",
+                text!(
+                    en: "the test already closed {name}'s stdin",
+                    es: "el test ya había cerrado el stdin de {name}",
+                )
+            );
         };
         // A program that exited no longer reads its stdin: say so, with why.
         if let Err(e) = stdin.write_all(bytes).and_then(|()| stdin.flush()) {
-            panic!(
-                "could not type {} on {name}'s stdin ({e}): did it exit?\n{}",
-                quote(bytes),
-                self.stderr_report()
-            );
+            self.fail(text!(
+                en: "could not type {typed} on {name}'s stdin ({e}): did it exit?",
+                es: "no se pudo escribir {typed} en el stdin de {name} ({e}): ¿ya terminó?",
+                typed = quote(bytes),
+            ));
         }
     }
 
@@ -122,13 +129,14 @@ impl Running {
     pub fn read_line(&mut self) -> String {
         match self.next_stdout_line() {
             Ok(line) => line,
-            Err(missing) => panic!(
-                "expected a line on {}'s stdout within {}s, got {}\n{}",
-                self.name,
-                DEADLINE.as_secs(),
-                self.describe(missing),
-                self.stderr_report()
-            ),
+            Err(missing) => self.fail(text!(
+                en: "expected a line on {name}'s stdout within {secs}s, got {got}",
+                es: "se esperaba una línea en el stdout de {name} en menos de {secs} s, pero \
+                     {got}",
+                name = self.name,
+                secs = DEADLINE.as_secs(),
+                got = self.describe(missing),
+            )),
         }
     }
 
@@ -137,20 +145,23 @@ impl Running {
     pub fn expect_line(&mut self, expected: &str) {
         match self.next_stdout_line() {
             Ok(line) if line == expected => {}
-            Ok(line) => panic!(
-                "{} on {}'s stdout\n{}",
-                mismatch(expected, &line),
-                self.name,
-                self.stderr_report()
-            ),
-            Err(missing) => panic!(
-                "expected {} on {}'s stdout within {}s, got {}\n{}",
-                quote(expected.as_bytes()),
-                self.name,
-                DEADLINE.as_secs(),
-                self.describe(missing),
-                self.stderr_report()
-            ),
+            Ok(line) => self.fail(mismatch(
+                expected,
+                &line,
+                &text!(
+                    en: "on {name}'s stdout",
+                    es: "en el stdout de {name}",
+                    name = self.name,
+                ),
+            )),
+            Err(missing) => self.fail(text!(
+                en: "expected {line} on {name}'s stdout within {secs}s, got {got}",
+                es: "se esperaba {line} en el stdout de {name} en menos de {secs} s, pero {got}",
+                line = quote(expected.as_bytes()),
+                name = self.name,
+                secs = DEADLINE.as_secs(),
+                got = self.describe(missing),
+            )),
         }
     }
 
@@ -160,19 +171,20 @@ impl Running {
     pub fn expect_no_more_output(&mut self) {
         match self.next_stdout_line() {
             Err(Missing::End) if self.partial_stdout.is_empty() => {}
-            Ok(line) => panic!(
-                "expected no more output from {}, got {}\n{}",
-                self.name,
-                quote(line.as_bytes()),
-                self.stderr_report()
-            ),
-            Err(missing) => panic!(
-                "expected {} to end its output (exit) within {}s, got {}\n{}",
-                self.name,
-                DEADLINE.as_secs(),
-                self.describe(missing),
-                self.stderr_report()
-            ),
+            Ok(line) => self.fail(text!(
+                en: "expected no more output from {name}, got {line}",
+                es: "se esperaba que {name} no escribiera nada más, pero escribió {line}",
+                name = self.name,
+                line = quote(line.as_bytes()),
+            )),
+            Err(missing) => self.fail(text!(
+                en: "expected {name} to end its output (exit) within {secs}s, got {got}",
+                es: "se esperaba que {name} terminara su salida (que saliera) en menos de \
+                     {secs} s, pero {got}",
+                name = self.name,
+                secs = DEADLINE.as_secs(),
+                got = self.describe(missing),
+            )),
         }
     }
 
@@ -188,13 +200,16 @@ impl Running {
             match self.next_stdout_line_within(left) {
                 Ok(line) => lines.push(line),
                 Err(Missing::End) => return lines,
-                Err(Missing::Nothing) => panic!(
-                    "expected {} to end its output (exit) within {}s, after {} more lines it is still printing or silent\n{}",
-                    self.name,
-                    DEADLINE.as_secs(),
-                    lines.len(),
-                    self.stderr_report()
-                ),
+                Err(Missing::Nothing) => self.fail(text!(
+                    en: "expected {name} to end its output (exit) within {secs}s, after {more} \
+                         more lines it is still printing or silent",
+                    es: "se esperaba que {name} terminara su salida (que saliera) en menos de \
+                         {secs} s, pero, tras {more} líneas más, sigue escribiendo o está \
+                         callado",
+                    name = self.name,
+                    secs = DEADLINE.as_secs(),
+                    more = lines.len(),
+                )),
             }
         }
     }
@@ -225,21 +240,27 @@ impl Running {
         }
     }
 
+    /// What came instead of a line, to follow "got" ("pero" in Spanish).
     fn describe(&self, missing: Missing) -> String {
         let partial = match self.partial_stdout.is_empty() {
             true => String::new(),
-            false => format!(
-                " (after an unfinished line {} with no \\n)",
-                quote(&self.partial_stdout)
+            false => text!(
+                en: " (after an unfinished line {line} with no \\n)",
+                es: " (tras una línea sin terminar, {line}, sin \\n)",
+                line = quote(&self.partial_stdout),
             ),
         };
         match missing {
             // The likeliest reason a program says nothing is that it said
             // it into a buffer: print! without \n, or a BufWriter.
-            Missing::Nothing => {
-                "nothing (if it printed the line, is its stdout flushed?)".to_string()
-            }
-            Missing::End => format!("the end of its output{partial}"),
+            Missing::Nothing => text!(
+                en: "nothing (if it printed the line, is its stdout flushed?)",
+                es: "no llegó nada (si la imprimió, ¿hizo flush de su stdout?)",
+            ),
+            Missing::End => text!(
+                en: "the end of its output{partial}",
+                es: "su salida terminó{partial}",
+            ),
         }
     }
 
@@ -250,13 +271,21 @@ impl Running {
     pub fn wait_for_exit(&mut self, when: &str) -> ExitStatus {
         match self.child.wait_timeout(DEADLINE) {
             Ok(Some(status)) => status,
-            Ok(None) => panic!(
-                "expected {} to exit within {}s {when}, it is still running\n{}",
-                self.name,
-                DEADLINE.as_secs(),
-                self.stderr_report()
+            Ok(None) => self.fail(text!(
+                en: "expected {name} to exit within {secs}s {when}, it is still running",
+                es: "se esperaba que {name} saliera en menos de {secs} s {when}, pero sigue \
+                     corriendo",
+                name = self.name,
+                secs = DEADLINE.as_secs(),
+            )),
+            Err(e) => panic!(
+                "{}",
+                text!(
+                    en: "could not wait for {name}: {e}",
+                    es: "no se pudo esperar a {name}: {e}",
+                    name = self.name,
+                )
             ),
-            Err(e) => panic!("could not wait for {}: {e}", self.name),
         }
     }
 
@@ -265,23 +294,26 @@ impl Running {
     #[track_caller]
     pub fn expect_success(&mut self, when: &str) {
         let status = self.wait_for_exit(when);
-        assert!(
-            status.success(),
-            "expected {} to exit with status 0 {when}, it exited with {status}\n{}",
-            self.name,
-            self.stderr_report()
-        );
+        if !status.success() {
+            self.fail(text!(
+                en: "expected {name} to exit with status 0 {when}, it exited with {status}",
+                es: "se esperaba que {name} saliera con estado 0 {when}, pero salió con {status}",
+                name = self.name,
+                status = exit(status),
+            ));
+        }
     }
 
     /// The program is still running (has not exited by now).
     #[track_caller]
     pub fn expect_running(&mut self) {
         if let Ok(Some(status)) = self.child.try_wait() {
-            panic!(
-                "expected {} to keep running, it exited with {status}\n{}",
-                self.name,
-                self.stderr_report()
-            );
+            self.fail(text!(
+                en: "expected {name} to keep running, it exited with {status}",
+                es: "se esperaba que {name} siguiera corriendo, pero salió con {status}",
+                name = self.name,
+                status = exit(status),
+            ));
         }
     }
 
@@ -296,7 +328,16 @@ impl Running {
             // SAFETY: kill() only sends a signal, to a child this test
             // started and has not reaped, or to a process under it.
             let sent = unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) };
-            assert_eq!(sent, 0, "could not interrupt {}", self.name);
+            assert!(
+                sent == 0,
+                "{}",
+                text!(
+                    en: "could not interrupt {name} (SIGINT): {error}",
+                    es: "no se pudo interrumpir a {name} (SIGINT): {error}",
+                    name = self.name,
+                    error = std::io::Error::last_os_error(),
+                )
+            );
         }
     }
 
@@ -306,8 +347,12 @@ impl Running {
         let _ = self.child.wait();
     }
 
-    pub(super) fn stderr_report(&self) -> String {
-        self.stderr_log.report(self.name)
+    /// Fails the test with `message` about this program: first how it
+    /// stopped, if it panicked (at a starter's `todo!`, say), and its stderr
+    /// after.
+    #[track_caller]
+    pub fn fail(&self, message: String) -> ! {
+        panic!("{}", self.stderr_log.explain(self.name, &message))
     }
 
     /// What the program printed on stderr until now, without waiting for
@@ -327,59 +372,63 @@ impl Running {
         let stderr = self.stderr();
         let new = stderr.get(before.len()..).unwrap_or_default();
         if stderr.contains("panicked") {
-            panic!(
-                "expected {} to say on stderr that {about}, without panicking; it panicked:\n{}",
-                self.name,
-                excerpt(&stderr)
-            );
+            self.fail(text!(
+                en: "expected {name} to say on stderr that {about}, without panicking; it \
+                     panicked",
+                es: "se esperaba que {name} dijera en stderr que {about}, sin pánico; pero \
+                     entró en pánico",
+                name = self.name,
+            ));
         }
         if new.trim().is_empty() {
-            let printed = match stderr.trim().is_empty() {
-                true => "it printed nothing on stderr at all".to_string(),
-                false => format!(
-                    "it printed nothing more on stderr than before:\n{}",
-                    excerpt(&stderr)
-                ),
-            };
-            panic!(
-                "expected {} to say on stderr that {about}; {printed}",
-                self.name
-            );
+            self.fail(text!(
+                en: "expected {name} to say on stderr that {about}; it printed nothing more on \
+                     stderr than before",
+                es: "se esperaba que {name} dijera en stderr que {about}; pero no escribió en \
+                     stderr nada más que lo de antes",
+                name = self.name,
+            ));
         }
     }
 
     /// Reads the contract's first stderr line, `listening on IP:PORT`.
     #[track_caller]
     pub(super) fn read_listening_line(&mut self) -> SocketAddr {
+        let name = self.name;
         let line = match self.stderr.recv_timeout(DEADLINE) {
             Ok(line) => String::from_utf8_lossy(&line).trim_end().to_string(),
-            Err(RecvTimeoutError::Timeout) => panic!(
-                "expected {} to print `listening on IP:PORT` on stderr within {}s, it printed nothing",
-                self.name,
-                DEADLINE.as_secs()
-            ),
-            Err(RecvTimeoutError::Disconnected) => panic!(
-                "expected {} to print `listening on IP:PORT` on stderr, it exited first\n{}",
-                self.name,
-                self.stderr_report()
-            ),
+            Err(RecvTimeoutError::Timeout) => self.fail(text!(
+                en: "expected {name} to print `listening on IP:PORT` on stderr within {secs}s, \
+                     it printed nothing",
+                es: "se esperaba que {name} escribiera `listening on IP:PUERTO` en stderr en menos \
+                     de {secs} s, pero no escribió nada",
+                secs = DEADLINE.as_secs(),
+            )),
+            Err(RecvTimeoutError::Disconnected) => self.fail(text!(
+                en: "expected {name} to print `listening on IP:PORT` on stderr, it exited first",
+                es: "se esperaba que {name} escribiera `listening on IP:PUERTO` en stderr, pero \
+                     salió antes",
+            )),
         };
         let addr = line
             .strip_prefix("listening on ")
             .and_then(|addr| addr.trim().parse::<SocketAddr>().ok());
         let Some(addr) = addr else {
-            panic!(
-                "expected the first line of {}'s stderr to be `listening on IP:PORT`, got {}",
-                self.name,
-                quote(line.as_bytes())
-            )
+            self.fail(text!(
+                en: "expected the first line of {name}'s stderr to be `listening on IP:PORT`, \
+                     got {line}",
+                es: "se esperaba que la primera línea del stderr de {name} fuera `listening on \
+                     IP:PUERTO`, pero fue {line}",
+                line = quote(line.as_bytes()),
+            ))
         };
-        assert_ne!(
-            addr.port(),
-            0,
-            "{} printed {line:?}: the line must name the port actually bound, never 0",
-            self.name
-        );
+        if addr.port() == 0 {
+            self.fail(text!(
+                en: "{name} printed {line:?}: the line must name the port actually bound, never 0",
+                es: "{name} escribió {line:?}: la línea debe nombrar el puerto realmente \
+                     asignado, nunca 0",
+            ));
+        }
         addr
     }
 }

@@ -12,6 +12,7 @@
 use std::net::{SocketAddr, TcpStream};
 use std::sync::OnceLock;
 
+use super::lang::{OrFail, text};
 use super::peer::Peer;
 use super::program::Program;
 use super::running::Running;
@@ -67,12 +68,7 @@ impl Server {
     pub fn connect(&self) -> Peer {
         match TcpStream::connect(self.addr) {
             Ok(stream) => self.peer(stream),
-            Err(e) => panic!(
-                "could not connect to {} at {}: {e}\n{}",
-                self.running.name(),
-                self.addr,
-                self.running.stderr_report()
-            ),
+            Err(e) => self.could_not_connect(e),
         }
     }
 
@@ -86,24 +82,31 @@ impl Server {
     pub fn connect_with_small_buffer(&self) -> Peer {
         use socket2::{Domain, Socket, Type};
         let socket = Socket::new(Domain::for_address(self.addr), Type::STREAM, None)
-            .expect("create a socket");
+            .or_fail("create a socket", "crear un socket");
         // Set before connecting: they shape the TCP window and segments.
-        socket
-            .set_recv_buffer_size(4096)
-            .expect("set a small receive buffer");
+        socket.set_recv_buffer_size(4096).or_fail(
+            "set a small receive buffer",
+            "poner un búfer de recepción chico",
+        );
         #[cfg(unix)]
-        socket
-            .set_tcp_mss(536)
-            .expect("set a small maximum segment size");
+        socket.set_tcp_mss(536).or_fail(
+            "set a small maximum segment size",
+            "poner un tamaño máximo de segmento chico",
+        );
         if let Err(e) = socket.connect(&self.addr.into()) {
-            panic!(
-                "could not connect to {} at {}: {e}\n{}",
-                self.running.name(),
-                self.addr,
-                self.running.stderr_report()
-            );
+            self.could_not_connect(e);
         }
         self.peer(socket.into())
+    }
+
+    #[track_caller]
+    fn could_not_connect(&self, e: std::io::Error) -> ! {
+        self.running.fail(text!(
+            en: "could not connect to {name} at {addr}: {e}",
+            es: "no se pudo conectar a {name} en {addr}: {e}",
+            name = self.running.name(),
+            addr = self.addr,
+        ))
     }
 
     fn peer(&self, stream: TcpStream) -> Peer {

@@ -4,6 +4,9 @@
 //! expected, so that a student can read the message and act on it.
 
 use std::collections::BTreeSet;
+use std::process::ExitStatus;
+
+use super::lang::text;
 
 /// At most this many characters of one text are quoted in a message.
 const SHOWN: usize = 80;
@@ -16,15 +19,30 @@ pub fn quote(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     match text.char_indices().nth(SHOWN) {
         None => format!("{text:?}"),
-        Some((end, _)) => format!("{:?}... ({} bytes in all)", &text[..end], bytes.len()),
+        Some((end, _)) => text!(
+            en: "{start:?}... ({len} bytes in all)",
+            es: "{start:?}... ({len} bytes en total)",
+            start = &text[..end],
+            len = bytes.len(),
+        ),
     }
 }
 
-/// "expected A, got B", quoted so that a long pair shows where they part.
-pub fn mismatch(expected: &str, got: &str) -> String {
+/// "expected A, got B from WHERE", quoted so that a long pair shows where
+/// they part; `from` says where B came from (`from lab2_server`, `de
+/// lab2_server`), in the run's language.
+pub fn mismatch(expected: &str, got: &str, from: &str) -> String {
     let (expected, got) = (expected.as_bytes(), got.as_bytes());
+    let said = |expected: &[u8], got: &[u8], parted: &str| {
+        text!(
+            en: "expected {expected}, got {got} {from}{parted}",
+            es: "se esperaba {expected}, pero llegó {got} {from}{parted}",
+            expected = quote(expected),
+            got = quote(got),
+        )
+    };
     if expected.len() <= SHOWN && got.len() <= SHOWN {
-        return format!("expected {}, got {}", quote(expected), quote(got));
+        return said(expected, got, "");
     }
     let at = expected
         .iter()
@@ -34,13 +52,14 @@ pub fn mismatch(expected: &str, got: &str) -> String {
     let parted = match at {
         // the quotes above already show where they part
         0 => String::new(),
-        _ => format!(
-            "; they differ from byte {at} on: expected {} there, got {}",
-            quote(&expected[at..]),
-            quote(&got[at..])
+        _ => text!(
+            en: "; they differ from byte {at} on: expected {there} there, got {instead}",
+            es: "; difieren desde el byte {at}: ahí se esperaba {there} y llegó {instead}",
+            there = quote(&expected[at..]),
+            instead = quote(&got[at..]),
         ),
     };
-    format!("expected {}, got {}{parted}", quote(expected), quote(got))
+    said(expected, got, &parted)
 }
 
 /// What sets `expected` and `got` differ by: how many items are missing and
@@ -53,7 +72,11 @@ pub fn set_difference(expected: &BTreeSet<String>, got: &BTreeSet<String>) -> St
             .map(|item| quote(item.as_bytes()))
             .collect();
         if items.len() > LISTED {
-            shown.push(format!("and {} more", items.len() - LISTED));
+            shown.push(text!(
+                en: "and {more} more",
+                es: "y {more} más",
+                more = items.len() - LISTED,
+            ));
         }
         shown.join(", ")
     };
@@ -61,17 +84,23 @@ pub fn set_difference(expected: &BTreeSet<String>, got: &BTreeSet<String>) -> St
     let unexpected: Vec<&String> = got.difference(expected).collect();
     let mut parts = Vec::new();
     if !missing.is_empty() {
-        parts.push(format!("{} missing: {}", missing.len(), list(missing)));
+        parts.push(text!(
+            en: "{n} missing: {items}",
+            es: "{n} que faltan: {items}",
+            n = missing.len(),
+            items = list(missing),
+        ));
     }
     if !unexpected.is_empty() {
-        parts.push(format!(
-            "{} unexpected: {}",
-            unexpected.len(),
-            list(unexpected)
+        parts.push(text!(
+            en: "{n} unexpected: {items}",
+            es: "{n} de más: {items}",
+            n = unexpected.len(),
+            items = list(unexpected),
         ));
     }
     match parts.is_empty() {
-        true => "the same items".to_string(),
+        true => text!(en: "the same items", es: "los mismos elementos"),
         false => parts.join("; "),
     }
 }
@@ -86,17 +115,30 @@ pub fn excerpt(text: &str) -> String {
     let skipped = lines.len().saturating_sub(TAIL);
     let mut shown = String::new();
     if skipped > 0 {
-        shown.push_str(&format!("    ... ({skipped} earlier lines)\n"));
+        shown.push_str(&text!(
+            en: "    ... ({skipped} earlier lines)\n",
+            es: "    ... ({skipped} líneas anteriores)\n",
+        ));
     }
     for line in &lines[skipped..] {
         match line.char_indices().nth(2 * SHOWN) {
             None => shown.push_str(&format!("    {line}\n")),
-            Some((end, _)) => shown.push_str(&format!(
-                "    {}... ({} bytes in all)\n",
-                &line[..end],
-                line.len()
+            Some((end, _)) => shown.push_str(&text!(
+                en: "    {start}... ({len} bytes in all)\n",
+                es: "    {start}... ({len} bytes en total)\n",
+                start = &line[..end],
+                len = line.len(),
             )),
         }
     }
     shown
+}
+
+/// How a program exited, as a message says it: `exit status: 101` in
+/// English, `estado 101` in Spanish (a signal as the system names it).
+pub fn exit(status: ExitStatus) -> String {
+    match status.code() {
+        Some(code) => text!(en: "exit status: {code}", es: "estado {code}"),
+        None => status.to_string(),
+    }
 }
