@@ -165,7 +165,9 @@ fn stop_accepting(_closing: &AtomicBool, _local: SocketAddr) {
     // TODO (step 3): raise the `closing` flag (main checks it after every
     // accept), then wake main, which is blocked in accept() and only wakes
     // up when a client connects. Drop the `_` from the names you use.
-    todo!("step 3: wake the blocked accept; see docs/en/lab4.md, step 3")
+    todo!(
+        "paso 3: despierta el accept bloqueado; mira docs/es/lab4.md, paso 3 / step 3: wake the blocked accept; see docs/en/lab4.md, step 3"
+    )
 }
 
 /// The address to connect to, to reach a server listening on `local`.
@@ -264,7 +266,9 @@ fn send_queued(_stream: &TcpStream, _outgoing: &Receiver<Arc<str>>) -> io::Resul
     // a busy room sends many messages per write(). Return Ok(()) when the
     // queue ends, and the error when a write fails. Drop the `_` from the
     // names you use.
-    todo!("step 2: send the client its queued lines; see docs/en/lab4.md, step 2")
+    todo!(
+        "paso 2: envía al cliente su cola; mira docs/es/lab4.md, paso 2 / step 2: send the client its queue; see docs/en/lab4.md, step 2"
+    )
 }
 
 /// Reads the client's lines and relays them to the others, until it says
@@ -341,7 +345,9 @@ fn relay(_clients: &mut HashMap<SocketAddr, Client>, _lines: &str, _from: Option
     // TODO (step 1): make one Arc<str> of the lines, and hand a clone of it
     // to client.send() for every client whose address is not `from`.
     // Drop the `_` from the names.
-    todo!("step 1: queue a message for the other clients; see docs/en/lab4.md, step 1")
+    todo!(
+        "paso 1: reenvía a los demás clientes; mira docs/es/lab4.md, paso 1 / step 1: relay to the other clients; see docs/en/lab4.md, step 1"
+    )
 }
 
 /// Takes the client out of the room, says `farewell` to it after what is
@@ -396,7 +402,9 @@ fn close_room(_room: &Room, _alive: Sender<()>, _all_ended: &Receiver<()>) {
     // own clone) and wait on `all_ended` with recv_timeout(CLOSING): it
     // returns once every writer thread has ended, or after CLOSING. Drop the
     // `_` from the names.
-    todo!("step 4: say adios to everyone and wait for the writers; see docs/en/lab4.md, step 4")
+    todo!(
+        "paso 4: cierra la sala y espera; mira docs/es/lab4.md, paso 4 / step 4: close the room and wait; see docs/en/lab4.md, step 4"
+    )
 }
 
 /// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every

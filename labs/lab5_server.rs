@@ -20,20 +20,25 @@
 //!     terminal 1: cargo run --bin lab5_server
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
+// Given code that your steps call is unused until they do: delete the next
+// line after step 7, and the compiler shows you anything no step calls yet.
+#![allow(dead_code)]
+
 use std::collections::HashSet;
-use std::io::{self, ErrorKind};
+use std::io::{self, BufRead, ErrorKind};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast::{self, error::TryRecvError};
-use tokio::sync::mpsc::Receiver;
+use tokio::sync::broadcast;
+use tokio::sync::mpsc::{self, Receiver};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -49,6 +54,8 @@ const READ_BUFFER: usize = 1024;
 const FEED_LEN: usize = 64 * 1024;
 /// The most bytes one write to a client sends (it sends more as it goes).
 const BATCH_BYTES: usize = 64 * 1024;
+/// How long one write to a client may stay stuck before the room drops it.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// After our end of stream (FIN), how long a client may stay silent, not
 /// closing, before the server closes the socket anyway.
 const LINGER: Duration = Duration::from_secs(2);
@@ -146,12 +153,21 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
 /// The operator's keyboard: a channel that brings each line typed on stdin.
 fn operator() -> Receiver<String> {
-    // TODO (step 1): make a channel (tokio::sync::mpsc::channel(16)) and
-    // start a thread (std::thread::spawn) that reads stdin line by line, as
-    // lab 4's operator did, and sends each line's text (decode it) with
-    // blocking_send(); stop when stdin ends or sending fails. Return the
-    // receiving end. Reading stdin blocks: it must not happen in a task.
-    todo!("step 1: read the keyboard on a thread of its own; see docs/en/lab5.md, step 1")
+    let (lines, keyboard) = mpsc::channel(16);
+    // Reading stdin blocks until the operator presses Enter. In a task it
+    // would hold one of the runtime's few threads for that long, so it gets
+    // a thread of its own (tokio's stdin does the same, out of sight).
+    thread::spawn(move || {
+        for line in io::stdin().lock().split(b'\n') {
+            let Ok(line) = line else { break };
+            // Fails once main has dropped the keyboard: the server is closing.
+            if lines.blocking_send(decode(&line)).is_err() {
+                break;
+            }
+        }
+        // Returning drops `lines`: main's keyboard.recv() gets None.
+    });
+    keyboard
 }
 
 /// A token cancelled when the operator presses Ctrl-C (on Windows too):
@@ -178,15 +194,13 @@ async fn next_client(
     _ctrl_c: &CancellationToken,
     _room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
-    // TODO (step 2): loop; in each turn, wait with tokio::select! for
-    // whichever comes first: listener.accept() (return what it gave, in
-    // Some), ctrl_c.cancelled() (Ctrl-C: return None, the room closes as
-    // on adios), or a line from keyboard.recv() (write the branch as
-    // `Some(text) = keyboard.recv()`, so that it turns itself off when
-    // stdin ends). The goodbye word returns None;
-    // any other line goes to every client as `[server] text` (relay, with
-    // the room locked). Drop the `_` from the names.
-    todo!("step 2: wait for a client or the operator; see docs/en/lab5.md, step 2")
+    // TODO (step 1): wait for whichever comes first, again and again: a
+    // client at the listener (hand it back), Ctrl-C or the goodbye word
+    // (None), or another line of the operator (relay it to everyone as
+    // `[server] text`, then wait again). Drop the `_` from the names.
+    todo!(
+        "paso 1: el bucle de accept, con select!; mira docs/es/lab5.md, paso 1 / step 1: the accept loop, with select!; see docs/en/lab5.md, step 1"
+    )
 }
 
 /// Whether an error of accept() is about one client only (it reset, or
@@ -250,95 +264,48 @@ async fn write_to_client(
     hang_up.cancel();
 }
 
+/// Sends the client, in batches, what the room says for it, up to its last
+/// words; fails if it falls FEED_LEN messages behind, or if a write fails.
 async fn send_feed(
-    to_client: &mut OwnedWriteHalf,
-    feed: &mut broadcast::Receiver<Said>,
-    me: SocketAddr,
+    _to_client: &mut OwnedWriteHalf,
+    _feed: &mut broadcast::Receiver<Said>,
+    _me: SocketAddr,
 ) -> io::Result<()> {
-    // recv() fails if the client fell FEED_LEN messages behind (Lagged):
-    // it is not reading, and the room hangs up on it.
-    let lagged = || io::Error::other("fell too far behind");
-    loop {
-        let mut said = feed.recv().await.map_err(|_| lagged())?;
-        // Everything else already said too, up to BATCH_BYTES, for one write.
-        let (mut batch, mut bytes) = (Vec::new(), 0);
-        let last = loop {
-            match said {
-                Said::Lines(from, text) if from != Some(me) => {
-                    bytes += text.len();
-                    batch.push(text);
-                }
-                Said::Farewell(to, text) if to.is_none() || to == Some(me) => {
-                    batch.push(text);
-                    break true;
-                }
-                Said::Lines(..) | Said::Farewell(..) => {} // not for this client
-            }
-            if bytes >= BATCH_BYTES {
-                break false;
-            }
-            said = match feed.try_recv() {
-                Ok(said) => said,
-                Err(TryRecvError::Empty) => break false,
-                Err(_) => return Err(lagged()),
-            };
-        };
-        if !batch.is_empty() {
-            write_batch(to_client, &batch).await?;
-        }
-        if last {
-            return Ok(());
-        }
-    }
+    // TODO (step 2): take from the feed what is for this client (not its
+    // own lines, not someone else's farewell), a batch at a time, and send
+    // each batch with write_batch; return Ok(()) once its farewell is sent,
+    // and an error if it fell too far behind. Drop the `_` from the names.
+    todo!(
+        "paso 2: envía lo que dice la sala; mira docs/es/lab5.md, paso 2 / step 2: send what the room says; see docs/en/lab5.md, step 2"
+    )
 }
 
 /// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io::Result<()> {
-    // TODO (step 3): join the messages into one String (batch.concat()) and
-    // send it: loop on to_client.write() (an AsyncWrite: .await it) until
-    // every byte is out; write() returns how many it took. Wrap each write
-    // in tokio::time::timeout() with 5 seconds: define lab 4's
-    // WRITE_TIMEOUT beside the other constants. Turn a timeout into an
-    // error (ErrorKind::TimedOut), and a write of 0 bytes into one
-    // (ErrorKind::WriteZero): a client that stops reading must not hold its
-    // writer forever, and one that reads slowly must not be cut off. Drop
-    // the `_` from the names.
-    todo!("step 3: send the client a batch; see docs/en/lab5.md, step 3")
+    // TODO (step 3): send the batch's text, every byte of it; give up with
+    // an error on a write that makes no progress for WRITE_TIMEOUT. Drop the
+    // `_` from the names.
+    todo!(
+        "paso 3: escribe una tanda sin atorarte; mira docs/es/lab5.md, paso 3 / step 3: write a batch, never stuck; see docs/en/lab5.md, step 3"
+    )
 }
 
 /// Reads the client's lines and relays them to the others, until it says
 /// goodbye, closes, breaks a rule, or its writer hangs up; then lingers.
 async fn handle_client(
-    room: Room,
-    from_client: OwnedReadHalf,
-    addr: SocketAddr,
-    hang_up: CancellationToken,
+    _room: Room,
+    _from_client: OwnedReadHalf,
+    _addr: SocketAddr,
+    _hang_up: CancellationToken,
 ) {
-    let mut reader = BufReader::with_capacity(READ_BUFFER, from_client);
-    // Lines that arrive together are relayed together: one lock, and one
-    // wake-up of each writer task, for all of them.
-    let mut said = String::new();
-    let farewell = loop {
-        // A line half read when the writer hangs up is lost: nobody would
-        // hear it anyway.
-        let heard = tokio::select! {
-            heard = hear(&mut reader) => heard,
-            () = hang_up.cancelled() => Heard::End,
-        };
-        match heard {
-            Heard::Line(text) => said.push_str(&format!("[{addr}] {text}\n")),
-            Heard::Goodbye => break Some("adios"),
-            Heard::TooLong => break Some("error: line too long"),
-            Heard::End => break None,
-        }
-        // No other whole line has arrived: relay before waiting for more.
-        if !reader.buffer().contains(&b'\n') {
-            say(&room, addr, &mut said);
-        }
-    };
-    say(&room, addr, &mut said);
-    leave(&room, addr, farewell);
-    linger(&mut reader, &hang_up).await;
+    // TODO (step 4): read the client's lines (hear, through a BufReader of
+    // READ_BUFFER bytes) until it says goodbye, leaves, breaks a rule, or
+    // its writer hangs up, whichever comes first; say what it said, then
+    // leave the room with the right last words, then linger. Drop the `_`
+    // from the names.
+    todo!(
+        "paso 4: reenvía lo que dice el cliente; mira docs/es/lab5.md, paso 4 / step 4: relay what the client says; see docs/en/lab5.md, step 4"
+    )
 }
 
 /// The lingering close: reads and throws away whatever the client still
@@ -347,12 +314,13 @@ async fn handle_client(
 /// Closing a socket with the client's data unread makes the system send a
 /// reset, and a reset destroys what the client has not read yet: its last
 /// lines, and its adios.
-async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
-    tokio::select! {
-        () = hang_up.cancelled() => {}
-        () = drain(reader, None) => return,
-    }
-    let _ = tokio::time::timeout(CLOSING, drain(reader, Some(LINGER))).await;
+async fn linger(_reader: &mut BufReader<OwnedReadHalf>, _hang_up: &CancellationToken) {
+    // TODO (step 7): drain until the writer hangs up (or, if the client
+    // closes first, stop there); then drain again, now until LINGER of
+    // silence, and for CLOSING at most. Drop the `_` from the names.
+    todo!(
+        "paso 7: espera antes de cerrar; mira docs/es/lab5.md, paso 7 / step 7: linger before closing; see docs/en/lab5.md, step 7"
+    )
 }
 
 /// Reads and throws away what the client sends, into the reader's own
@@ -382,21 +350,12 @@ enum Heard {
 }
 
 /// Reads one line: at most MAX_LINE bytes, shown lossily if not UTF-8.
-async fn hear(reader: &mut BufReader<OwnedReadHalf>) -> Heard {
-    let mut line = Vec::new();
-    // take() bounds what one line can make us store, newline or not
-    match reader
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)
-        .await
-    {
-        Ok(0) | Err(_) => Heard::End, // closed, reset or disconnected: it left
-        Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => Heard::TooLong,
-        Ok(_) => match decode(&line) {
-            text if is_goodbye(&text) => Heard::Goodbye,
-            text => Heard::Line(text),
-        },
-    }
+async fn hear(_reader: &mut BufReader<OwnedReadHalf>) -> Heard {
+    // TODO (step 5): read one line, at most MAX_LINE bytes, and tell what
+    // it brought (decode and is_goodbye say what its text is). Drop the `_`.
+    todo!(
+        "paso 5: lee una línea, con el límite; mira docs/es/lab5.md, paso 5 / step 5: read one line, with the limit; see docs/en/lab5.md, step 5"
+    )
 }
 
 /// Relays what the client said (whole lines) to the others and prints it,
@@ -447,13 +406,12 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
 /// Closes the room: every client gets `adios` after what was already said,
 /// and the server waits for every task to finish, at most CLOSING.
 async fn close_room(_room: &Room, _tasks: &TaskTracker) {
-    // TODO (step 4): with the room locked, empty the room (clients.clear())
-    // and put a Farewell for everyone (None) saying "adios\n" on the feed: it
-    // goes behind everything said before. Unlock it (end the block), then
-    // tell the tracker that no more tasks will come (close()) and wait()
-    // for all of them, at most CLOSING (tokio::time::timeout). Drop the `_`
-    // from the names.
-    todo!("step 4: say adios to everyone and wait for every task; see docs/en/lab5.md, step 4")
+    // TODO (step 6): empty the room and say adios to everyone, behind what
+    // was said before; then wait for every client's tasks to end, for
+    // CLOSING at most. Drop the `_` from the names.
+    todo!(
+        "paso 6: cierra la sala y espera; mira docs/es/lab5.md, paso 6 / step 6: close the room and wait; see docs/en/lab5.md, step 6"
+    )
 }
 
 /// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every

@@ -269,6 +269,8 @@ async fn write_to_client(
     hang_up.cancel();
 }
 
+/// Sends the client, in batches, what the room says for it, up to its last
+/// words; fails if it falls FEED_LEN messages behind, or if a write fails.
 async fn send_feed(
     to_client: &mut OwnedWriteHalf,
     feed: &mut broadcast::Receiver<Said>,
@@ -479,9 +481,8 @@ async fn close_room(room: &Room, tasks: &TaskTracker) {
         members.clients.clear();
         // Behind everything said before it: each writer sends the rest, then
         // adios, and closes its connection, which also ends its reader task.
-        let _ = members
-            .feed
-            .send(Said::Farewell(None, Arc::from("adios\n")));
+        let adios = Said::Farewell(None, Arc::from("adios\n"));
+        let _ = members.feed.send(adios);
     } // unlocked here, before waiting: a task that leaves needs the lock
     // No more tasks will be spawned: wait() returns once they all ended.
     // A client reading at a crawl cannot hold the server: after CLOSING,

@@ -17,9 +17,9 @@
 //!   every failing test a doc quotes panics inside that test's function;
 //! - the walkthroughs print at most a quarter of the lines a student writes
 //!   (labs 2 to 5; lab 1 is reported, not limited);
-//! - the Spanish prose is the Spanish of Mexico: no word only Spain uses, and
-//!   numbers written 21,058 and 0.98, never 21.058 or 0,98 (see
-//!   docs/es/glosario.md).
+//! - the Spanish prose is the Spanish of Mexico: no word only Spain uses,
+//!   «mira», not «ve», to send the reader to a link, and numbers written
+//!   21,058 and 0.98, never 21.058 or 0,98 (see docs/es/glosario.md).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -120,12 +120,6 @@ fn both_languages_have_the_same_sections_and_code_blocks() {
     }
 }
 
-/// Starters whose `todo!` hints still point to the English walkthrough only
-/// (`step 5: ...; see docs/en/lab4.md, step 5`): their labs are being
-/// rewritten. Empty it as they name both; the test fails for a starter
-/// listed here whose hints already do.
-const TODO_HINTS_NOT_YET_IN_SPANISH: &[&str] = &["lab4_client", "lab4_server", "lab5_server"];
-
 /// The message of every `todo!` of a starter, with the line of its `todo!`
 /// (rustfmt may put the message on the next line).
 fn todo_messages(starter: &str) -> Vec<(usize, String)> {
@@ -158,20 +152,8 @@ fn points_to_both_walkthroughs(message: &str, lab: u32, step: u32) -> bool {
         && message.ends_with(&format!("; see docs/en/lab{lab}.md, step {step}"))
 }
 
-/// The same, in English only: `step 5: ...; see docs/en/lab4.md, step 5`.
-fn points_to_the_english_walkthrough(message: &str, lab: u32, step: u32) -> bool {
-    message.starts_with(&format!("step {step}: "))
-        && message.ends_with(&format!("; see docs/en/lab{lab}.md, step {step}"))
-}
-
 #[test]
 fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
-    for listed in TODO_HINTS_NOT_YET_IN_SPANISH {
-        assert!(
-            Path::new(&format!("labs/{listed}.rs")).exists(),
-            "TODO_HINTS_NOT_YET_IN_SPANISH lists {listed}, which has no starter"
-        );
-    }
     for lab in labs() {
         let mut todos = BTreeSet::new();
         for name in files_in("labs") {
@@ -184,38 +166,18 @@ fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
                     todos.insert(number(rest, &name));
                 }
             }
-            let program = name.trim_end_matches(".rs");
-            let english_only = TODO_HINTS_NOT_YET_IN_SPANISH.contains(&program);
-            let messages = todo_messages(&starter);
-            for (row, message) in &messages {
+            for (row, message) in &todo_messages(&starter) {
                 let place = format!("labs/{name}:{row}");
-                let step = match english_only {
-                    true => message.strip_prefix("step "),
-                    false => message.strip_prefix("paso "),
-                };
-                let step = number(step.unwrap_or(message), &place);
+                let step = number(message.strip_prefix("paso ").unwrap_or(message), &place);
                 assert!(
                     todos.contains(&step),
                     "{place}: the todo! names step {step}, which no `TODO (step {step})` marks"
                 );
-                let pointed = match english_only {
-                    true => points_to_the_english_walkthrough(message, lab, step),
-                    false => points_to_both_walkthroughs(message, lab, step),
-                };
                 assert!(
-                    pointed,
+                    points_to_both_walkthroughs(message, lab, step),
                     "{place}: `todo!(\"{message}\")` should read \
                      \"paso {step}: ...; mira docs/es/lab{lab}.md, paso {step} / \
                      step {step}: ...; see docs/en/lab{lab}.md, step {step}\""
-                );
-            }
-            if english_only {
-                assert!(
-                    !messages
-                        .iter()
-                        .all(|(_, message)| message.contains(&format!("docs/es/lab{lab}.md"))),
-                    "the todo! hints of labs/{name} name docs/es/lab{lab}.md now: take \
-                     {program} out of TODO_HINTS_NOT_YET_IN_SPANISH"
                 );
             }
         }
@@ -276,10 +238,8 @@ fn every_binary_the_docs_name_exists() {
 /// Snippets show code a starter gives (`<!-- snippet: labs/FILE.rs -->`),
 /// checked against the starter. The code a student writes appears only as
 /// hints and skeletons, so a snippet of a solution
-/// (`<!-- snippet: solutions/FILE.rs -->`) is allowed only where a
-/// walkthrough may still print it: lab 1 (the first contact, where the last
-/// hint of a step may be its code) and the programs of
-/// `NOT_YET_UNDER_THE_LIMIT`.
+/// (`<!-- snippet: solutions/FILE.rs -->`) is allowed only in lab 1 (the
+/// first contact, where the last hint of a step may be its code).
 #[test]
 fn every_snippet_appears_in_the_file_it_names() {
     for (language, _) in LANGUAGES {
@@ -304,7 +264,7 @@ fn every_snippet_appears_in_the_file_it_names() {
                     });
                 if source.starts_with("solutions/") {
                     assert!(
-                        program.starts_with("lab1_") || NOT_YET_UNDER_THE_LIMIT.contains(&program),
+                        program.starts_with("lab1_"),
                         "{path}: a snippet of {source} prints the code a student writes: show \
                          code the starter gives (mark it labs/{program}.rs), and the rest as \
                          hints with blanks"
@@ -562,17 +522,6 @@ const SPAIN_ONLY: &[(&str, &str)] = &[
     ("échale un vistazo", "míralo, revísalo"),
 ];
 
-/// Words of `SPAIN_ONLY` that walkthroughs being rewritten by others still
-/// use (issue 19, item 7), tolerated there until they are: the test fails
-/// for a pair listed here that the file no longer has, so that the list is
-/// emptied as they go.
-const SPAIN_ONLY_NOT_YET_FIXED: &[(&str, &str)] = &[
-    ("docs/es/lab4.md", "trozo"),
-    ("docs/es/lab5.md", "añade"),
-    ("docs/es/lab5.md", "añadido"),
-    ("docs/es/lab5.md", "a tirones"),
-];
-
 /// The prose of each line of a markdown document, with its number: code
 /// blocks, inline code (also when it goes on to the next line of its
 /// paragraph), link targets and HTML comments left out.
@@ -667,6 +616,32 @@ fn closing_backticks(text: &str, run: usize) -> Option<usize> {
         at = start + len;
     }
     None
+}
+
+/// The lines where the prose says «ve» right before a link (`ve [Errores
+/// comunes](...)`), the link possibly on the next line: the glossary's
+/// «mira» is what Mexico says there.
+fn sent_to_a_link_with_ve(doc: &str) -> Vec<usize> {
+    let lines: Vec<(usize, String)> = prose_lines(doc);
+    let mut found = Vec::new();
+    for (i, (number, prose)) in lines.iter().enumerate() {
+        let next = lines.get(i + 1).map_or("", |(_, line)| line.trim_start());
+        for (at, _) in prose.match_indices("ve").chain(prose.match_indices("Ve")) {
+            let starts_a_word = !prose[..at]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            let after = &prose[at + 2..];
+            let link_follows = match after.trim() {
+                "" => next.starts_with('['),
+                text => text.starts_with('[') && after.starts_with(char::is_whitespace),
+            };
+            if starts_a_word && link_follows {
+                found.push(*number);
+            }
+        }
+    }
+    found
 }
 
 /// Why a number is written the Spain way (21.058, 0,98, 10 000), if it is.
@@ -768,8 +743,7 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
                 // "os error 98", an error number, not the pronoun
                 let os_error =
                     *spain == "os" && words.get(i + 1).is_some_and(|(_, w)| w == "error");
-                let tolerated = SPAIN_ONLY_NOT_YET_FIXED.contains(&(path.as_str(), *spain));
-                if matches && !os_error && !tolerated {
+                if matches && !os_error {
                     problems.push((
                         path.clone(),
                         window[0].0,
@@ -777,6 +751,14 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
                     ));
                 }
             }
+        }
+        for number in sent_to_a_link_with_ve(doc) {
+            problems.push((
+                path.clone(),
+                number,
+                "«ve [...]», to send the reader to a link, reads as «go»; in Mexico: «mira [...]»"
+                    .to_string(),
+            ));
         }
         for (number, prose) in prose_lines(doc) {
             for (spain, mexico) in spain_numbers(&prose) {
@@ -786,23 +768,6 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
                     format!("the number «{spain}» is written as in Spain; in Mexico: «{mexico}»"),
                 ));
             }
-        }
-    }
-    for (path, spain) in SPAIN_ONLY_NOT_YET_FIXED {
-        let phrase: Vec<&str> = spain.split(' ').collect();
-        let words = prose_words(&read(path));
-        let still_there = words.windows(phrase.len()).any(|window| {
-            window
-                .iter()
-                .zip(&phrase)
-                .all(|((_, word), expected)| word.to_lowercase() == *expected)
-        });
-        if !still_there {
-            problems.push((
-                path.to_string(),
-                0,
-                format!("no longer says «{spain}»: take it out of SPAIN_ONLY_NOT_YET_FIXED"),
-            ));
         }
     }
     problems.sort();
@@ -825,12 +790,6 @@ fn the_spanish_docs_are_written_in_the_spanish_of_mexico() {
 /// a student writes (issue 19): a step teaches with hints and skeletons, it
 /// does not dictate.
 const SHARE_LIMIT: usize = 25;
-
-/// Programs of labs 2 to 5 whose walkthroughs still print more than
-/// `SHARE_LIMIT`: the measurement reports them and lets them be until their
-/// walkthroughs are rewritten. Empty it as they get under the limit; the
-/// test fails for a program listed here that already is.
-const NOT_YET_UNDER_THE_LIMIT: &[&str] = &["lab4_server", "lab5_server"];
 
 /// The lines of a program that count, trimmed: not blank, not comments, not
 /// a line of brackets alone (`}`, `});`), not `use` declarations (naming the
@@ -987,32 +946,12 @@ fn the_walkthroughs_print_at_most_a_quarter_of_what_a_student_writes() {
     let table = share_table(&shares);
     println!("{table}");
     let mut problems = Vec::new();
-    for listed in NOT_YET_UNDER_THE_LIMIT {
-        if !shares.iter().any(|share| share.program == *listed) {
-            problems.push(format!(
-                "NOT_YET_UNDER_THE_LIMIT lists {listed}, which is not a program"
-            ));
-        }
-    }
     for share in &shares {
         if share.program.starts_with("lab1_") {
             continue;
         }
-        let over: Vec<&str> = (0..LANGUAGES.len())
-            .filter(|&language| share.percent(language) > SHARE_LIMIT)
-            .map(|language| LANGUAGES[language].0)
-            .collect();
-        let listed = NOT_YET_UNDER_THE_LIMIT.contains(&share.program.as_str());
-        if listed && over.is_empty() {
-            problems.push(format!(
-                "{} is at most {SHARE_LIMIT}% in both languages now: take it out of \
-                 NOT_YET_UNDER_THE_LIMIT",
-                share.program
-            ));
-        }
-        if !listed {
-            for language in over {
-                let index = LANGUAGES.iter().position(|(l, _)| *l == language).unwrap();
+        for (index, (language, _)) in LANGUAGES.iter().enumerate() {
+            if share.percent(index) > SHARE_LIMIT {
                 problems.push(format!(
                     "docs/{language}/{}.md prints {}% of the lines a student writes for {} \
                      (at most {SHARE_LIMIT}%): give hints and skeletons instead; printed:\n    {}",
