@@ -6,7 +6,8 @@
 //! - `peer`: the two ends a test holds around the tap: a listener standing
 //!   for the server, and raw connections that send, read, close and reset.
 //!
-//! Every wait has `DEADLINE`; nothing sleeps to wait for an event.
+//! Every wait has `DEADLINE` (a whole stream, `STREAM`); nothing sleeps to
+//! wait for an event.
 
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
@@ -20,3 +21,7 @@ use std::time::Duration;
 /// The longest any single wait may take: loopback answers in microseconds,
 /// this only bounds how long a broken tap can keep a test waiting.
 pub const DEADLINE: Duration = Duration::from_secs(5);
+
+/// The longest a whole stream may take to arrive while bytes keep coming,
+/// each read within `DEADLINE`: it bounds a tap that never stops sending.
+pub const STREAM: Duration = Duration::from_secs(60);
