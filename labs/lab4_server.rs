@@ -398,10 +398,11 @@ fn linger(mut stream: &TcpStream) {
 fn close_room(_room: &Room, _alive: Sender<()>, _all_ended: &Receiver<()>) {
     // TODO (step 4): take every client out of the room (drain() the map)
     // and send each one "adios\n": it goes behind the lines already queued,
-    // and dropping the client then ends its writer. Then drop `alive` (main's
-    // own clone) and wait on `all_ended` with recv_timeout(CLOSING): it
-    // returns once every writer thread has ended, or after CLOSING. Drop the
-    // `_` from the names.
+    // and dropping the client then ends its writer. Let go of the room's
+    // lock before you wait: each writer takes it to leave. Then drop `alive`
+    // (main's own clone) and wait on `all_ended` with recv_timeout(CLOSING):
+    // it returns once every writer thread has ended, or after CLOSING. Drop
+    // the `_` from the names.
     todo!(
         "paso 4: cierra la sala y espera; mira docs/es/lab4.md, paso 4 / step 4: close the room and wait; see docs/en/lab4.md, step 4"
     )
