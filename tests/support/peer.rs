@@ -333,6 +333,8 @@ impl Peer {
     fn receive(&mut self, deadline: Instant) -> Received {
         let mut buf = [0; 4096];
         if let Some(pause) = self.pace {
+            // The pause shapes traffic (a client behind on reading); it
+            // waits for no event.
             thread::sleep(pause);
         }
         loop {

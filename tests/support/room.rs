@@ -341,7 +341,8 @@ pub fn delivers_everything_then_adios_to_a_client_that_is_behind_and_still_sendi
             if talking.load(Ordering::Relaxed) || to_server.write_all(line.as_bytes()).is_err() {
                 break;
             }
-            // A line every 2 ms: a person typing fast, not a flood.
+            // A line every 2 ms shapes the traffic: a person typing fast,
+            // not a flood.
             thread::sleep(Duration::from_millis(2));
         }
     });
