@@ -51,12 +51,12 @@ mod server {
         let _hint = hint(text!(
             en: "This test runs lab5_server with one worker thread (TOKIO_WORKER_THREADS=1, \
                  which #[tokio::main] reads): a task that blocks its thread (reading stdin with \
-                 std::io, std::thread::sleep, a std::sync::Mutex held across an .await) then \
+                 std::io, sleeping with std::thread, a std::sync::Mutex held across an .await) then \
                  keeps every other task from running, and the room stops. The keyboard is read \
                  on a thread of its own; {docs}/lab5.md says why, and where blocking work goes.",
             es: "Este test corre lab5_server con un solo hilo trabajador \
                  (TOKIO_WORKER_THREADS=1, que lee #[tokio::main]): una tarea que bloquea su \
-                 hilo (leer stdin con std::io, std::thread::sleep, un std::sync::Mutex tomado \
+                 hilo (leer stdin con std::io, dormir con std::thread, un std::sync::Mutex tomado \
                  a través de un .await) no deja correr a ninguna otra tarea, y la sala se \
                  detiene. El teclado se lee en un hilo propio; {docs}/lab5.md explica por qué, \
                  y a dónde va el trabajo que bloquea.",
