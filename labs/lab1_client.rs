@@ -13,11 +13,20 @@
 //!     terminal 1: cargo run --bin lab1_server
 //!     terminal 2: cargo run --bin lab1_client
 
-use std::io::{self, BufRead};
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io;
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 /// Sends each line of input to the echo server and prints the echo.
@@ -33,57 +42,69 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    // A failure is news for the user, not a bug in the program: say what
-    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    // TODO (step 4): connect, or say why not.
+    //   The same main as your server's (step 1).
+    // TODO (paso 4): conéctate, o di por qué no.
+    //   El mismo main que el de tu servidor (paso 1).
+    todo!(
+        "paso 4: conéctate, o di por qué no; mira docs/es/lab1.md, paso 4 / step 4: connect, or say why not; see docs/en/lab1.md, step 4"
+    )
 }
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let mut stream =
-        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
-    eprintln!("connected to {addr}");
-
-    // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
-    // is, byte for byte, instead of stopping the client.
-    for line in io::stdin().lock().split(b'\n') {
-        let mut message = line.context("could not read standard input")?;
-        message.push(b'\n');
-        // Simplification: the whole line goes out before its echo is read. A
-        // line of several MB fills the socket buffers both ways, and both
-        // programs block in write() for good; lab 3 reads on its own thread.
-        send(&mut stream, &message).with_context(|| format!("could not send to {addr}"))?;
-        let echo = receive_echo(&mut stream, message.len())
-            .with_context(|| format!("could not read the echo from {addr}"))?;
-        print!("{}", String::from_utf8_lossy(&echo));
-    }
-    // Dropping the stream closes the connection: the server's read() returns 0.
-    Ok(())
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 4): connect, or say why not.
+    //   Connect to `args.host:args.port` with TcpStream::connect; if that
+    //   fails, the error must name the address (with_context). Say on
+    //   stderr that you are connected, then echo the lines you type
+    //   (echo_lines); if that fails, the error says to which address.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 4): conéctate, o di por qué no.
+    //   Conéctate a `args.host:args.port` con TcpStream::connect; si falla,
+    //   el error debe nombrar la dirección (with_context). Di en stderr que
+    //   estás conectado y luego haz eco de las líneas que escribes
+    //   (echo_lines); si eso falla, el error dice a qué dirección.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 4: conéctate, o di por qué no; mira docs/es/lab1.md, paso 4 / step 4: connect, or say why not; see docs/en/lab1.md, step 4"
+    )
 }
 
-/// Sends the whole message.
-fn send(_stream: &mut TcpStream, _message: &[u8]) -> io::Result<()> {
-    // TODO (step 2): hand every byte of the message to the stream; one
-    // write() may take only part of it. Drop the `_` from the names you use.
+/// Sends each line typed on stdin and prints its echo, until stdin ends.
+fn echo_lines(_stream: &mut TcpStream) -> io::Result<()> {
+    // TODO (step 5): send each line you type, and print its echo.
+    //   For each line of stdin (io::stdin().lock().split(b'\n') gives its
+    //   bytes, whatever they are), send the line and its \n, every byte
+    //   (write_all), read its echo with receive_echo, and print it on
+    //   stdout (String::from_utf8_lossy). Return Ok(()) at the end of stdin.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 5): envía cada línea que escribes, y muestra su eco.
+    //   Por cada línea de stdin (io::stdin().lock().split(b'\n') da sus
+    //   bytes, sean los que sean), envía la línea y su \n, todos los bytes
+    //   (write_all), lee su eco con receive_echo y muéstralo en stdout
+    //   (String::from_utf8_lossy). Regresa Ok(()) al final de stdin.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 2: envía el mensaje entero; mira docs/es/lab1.md, paso 2 / step 2: send the whole message; see docs/en/lab1.md, step 2"
+        "paso 5: envía cada línea que escribes, y muestra su eco; mira docs/es/lab1.md, paso 5 / step 5: send each line you type, and print its echo; see docs/en/lab1.md, step 5"
     )
 }
 
 /// Reads exactly `len` bytes: the echo of a message of that length.
 fn receive_echo(_stream: &mut TcpStream, _len: usize) -> io::Result<Vec<u8>> {
-    // TODO (step 3): read until `len` bytes have come back, however many
-    // reads that takes; if read() returns 0 first, the server hung up:
-    // return an error that says so.
+    // TODO (step 6): read back the whole echo.
+    //   Read until `len` bytes have come back, however many reads that
+    //   takes: one read() may return only part of them. If read() returns
+    //   0 first, the server hung up: return an error that says so
+    //   (io::ErrorKind::UnexpectedEof).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): lee el eco entero.
+    //   Lee hasta que hayan vuelto `len` bytes, cueste las lecturas que
+    //   cueste: un read() puede devolver solo una parte. Si read() devuelve
+    //   0 antes, el servidor colgó: devuelve un error que lo diga
+    //   (io::ErrorKind::UnexpectedEof).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 3: lee el eco entero; mira docs/es/lab1.md, paso 3 / step 3: read back the whole echo; see docs/en/lab1.md, step 3"
+        "paso 6: lee el eco entero; mira docs/es/lab1.md, paso 6 / step 6: read back the whole echo; see docs/en/lab1.md, step 6"
     )
 }

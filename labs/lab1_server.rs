@@ -13,10 +13,20 @@
 //!     terminal 1: cargo run --bin lab1_server
 //!     terminal 2: cargo run --bin lab1_client
 
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 /// A blocking echo server: one client at a time, every byte sent back.
@@ -32,58 +42,73 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    // A failure is news for the user, not a bug in the program: say what
-    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    // TODO (step 1): listen, or say why not.
+    //   Call run with the command line (Args::parse()). If it fails, print
+    //   `error: ` and the error with its context on stderr, in one line
+    //   ({e:#}), and end with ExitCode::FAILURE; else ExitCode::SUCCESS.
+    // TODO (paso 1): escucha, o di por qué no.
+    //   Llama a run con la línea de comandos (Args::parse()). Si falla,
+    //   escribe `error: ` y el error con su contexto en stderr, en una línea
+    //   ({e:#}), y termina con ExitCode::FAILURE; si no, ExitCode::SUCCESS.
+    todo!(
+        "paso 1: escucha, o di por qué no; mira docs/es/lab1.md, paso 1 / step 1: listen, or say why not; see docs/en/lab1.md, step 1"
+    )
 }
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    // bind + listen in one call: from here on the system queues incoming
-    // connections (the backlog) even while we are busy with another client.
-    let listener =
-        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
-    // the tests read this line: keep it
-    eprintln!("listening on {}", listener.local_addr()?);
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 1): listen, or say why not.
+    //   Listen on the address `args.host:args.port` (format! it) with
+    //   TcpListener::bind; if that fails, the error must name the address
+    //   (with_context). Print `listening on IP:PORT` on stderr with the
+    //   address really bound (local_addr): the tests read that line. Then
+    //   serve the clients (serve), and return Ok(()).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 1): escucha, o di por qué no.
+    //   Escucha en la dirección `args.host:args.port` (armada con format!)
+    //   con TcpListener::bind; si falla, el error debe nombrar la dirección
+    //   (with_context). Escribe `listening on IP:PORT` en stderr con la
+    //   dirección de verdad enlazada (local_addr): los tests leen esa
+    //   línea. Después atiende a los clientes (serve) y regresa Ok(()).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 1: escucha, o di por qué no; mira docs/es/lab1.md, paso 1 / step 1: listen, or say why not; see docs/en/lab1.md, step 1"
+    )
+}
 
-    // incoming() blocks in accept() until a client connects; the next client
-    // waits in the backlog until this loop comes back for it.
-    for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(stream) => stream,
-            Err(e) => {
-                eprintln!("error: could not accept a connection: {e}");
-                continue;
-            }
-        };
-        let peer = match stream.peer_addr() {
-            Ok(peer) => peer.to_string(),
-            Err(_) => "a client".to_string(),
-        };
-        eprintln!("{peer} connected");
-        // One client's failure (a reset, say) ends that client, not the server.
-        match handle_client(stream) {
-            Ok(()) => eprintln!("{peer} left"),
-            Err(e) => eprintln!("error: {peer}: {e}"),
-        }
-    }
-    Ok(())
+/// Serves the clients that connect, one at a time, for ever.
+fn serve(_listener: &TcpListener) {
+    // TODO (step 2): accept the clients, one at a time.
+    //   Forever: accept() the next client, say on stderr who connected,
+    //   serve it with handle_client, and say when it left (or its error).
+    //   A failed accept, or one client's error, ends that client, never
+    //   the server.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 2): acepta a los clientes, uno a la vez.
+    //   Para siempre: acepta (accept()) al siguiente cliente, di en stderr
+    //   quién se conectó, atiéndelo con handle_client y di cuándo se fue
+    //   (o su error). Un accept que falla, o el error de un cliente,
+    //   termina con ese cliente, nunca con el servidor.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 2: acepta a los clientes, uno a la vez; mira docs/es/lab1.md, paso 2 / step 2: accept the clients, one at a time; see docs/en/lab1.md, step 2"
+    )
 }
 
 /// Sends back everything the client sends, until it closes its side.
-fn handle_client(_stream: TcpStream) -> std::io::Result<()> {
-    // TODO (step 1): in a loop, read up to 1,024 bytes from the stream into a
-    // buffer and write back every byte you read, until read() returns 0 (the
-    // client closed its side). Drop the `_` from `_stream` when you use it.
+fn handle_client(_stream: TcpStream) -> io::Result<()> {
+    // TODO (step 3): echo what the client sends.
+    //   In a loop, read up to 1,024 bytes from the stream into a buffer,
+    //   and write back every byte you read (write_all), until read()
+    //   returns 0: the client closed its side.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 3): devuelve lo que envía el cliente.
+    //   En un bucle, lee hasta 1,024 bytes del stream en un búfer y
+    //   devuelve cada byte que leíste (write_all), hasta que read()
+    //   devuelva 0: el cliente cerró su lado.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: devuelve lo que envía el cliente; mira docs/es/lab1.md, paso 1 / step 1: echo what the client sends; see docs/en/lab1.md, step 1"
+        "paso 3: devuelve lo que envía el cliente; mira docs/es/lab1.md, paso 3 / step 3: echo what the client sends; see docs/en/lab1.md, step 3"
     )
 }
