@@ -14,17 +14,24 @@
 //!     terminal 1: cargo run --bin lab2_server
 //!     terminal 2: cargo run --bin lab2_client
 
-use std::io::{self, BufRead, BufReader, Write};
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io::{self, BufRead};
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-
-/// The longest answer we accept (the contract's 64 KiB), not counting its `\n`.
-// given: step 4 uses it; delete the next line then
-#[allow(dead_code)]
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// Talks to the line server: each line of input, then the answer.
 #[derive(Parser)]
@@ -52,75 +59,78 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let stream =
-        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
-    eprintln!("connected to {addr}");
-    // Answers are lines too: the buffered reader keeps what came after one
-    // answer for the next. &TcpStream reads and writes: both share the socket.
-    let mut reader = BufReader::new(&stream);
-    let mut writer = &stream;
-
-    // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
-    // is, byte for byte, instead of stopping the client.
-    for line in io::stdin().lock().split(b'\n') {
-        let mut message = line.context("could not read standard input")?;
-        message.push(b'\n');
-        send(&mut writer, &message).with_context(|| format!("could not send to {addr}"))?;
-        let answer = read_answer(&mut reader)
-            .with_context(|| format!("could not read the answer from {addr}"))?;
-        println!("{answer}");
-        // (trim() in is_goodbye takes the \n off with the other white space)
-        if is_goodbye(&String::from_utf8_lossy(&message)) {
-            // The server answered our goodbye: the conversation is over.
-            return Ok(());
-        }
-    }
-    // The input ended without a goodbye: say it anyway, so that the server
-    // knows we leave on purpose.
-    let answer = say_goodbye(&mut reader, &mut writer)
-        .with_context(|| format!("could not say goodbye to {addr}"))?;
-    println!("{answer}");
-    Ok(())
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 4): connect, or say why not.
+    //   As your lab 1 client does: connect to `args.host:args.port` (the
+    //   error names the address) and say so on stderr; then talk, and if
+    //   that fails, the error says to which address.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 4): conéctate, o di por qué no.
+    //   Como lo hace tu cliente del lab 1: conéctate a `args.host:args.port`
+    //   (el error nombra la dirección) y dilo en stderr; luego conversa
+    //   (talk), y si eso falla, el error dice con qué dirección.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 4: conéctate, o di por qué no; mira docs/es/lab2.md, paso 4 / step 4: connect, or say why not; see docs/en/lab2.md, step 4"
+    )
 }
 
-/// Sends the whole message.
-fn send(writer: &mut impl Write, message: &[u8]) -> io::Result<()> {
-    // write() may take only part of the message; write_all() loops until
-    // every byte is handed to the system (Python's sendall, not send).
-    writer.write_all(message)
+/// Sends each line typed on stdin and prints the server's answer, until
+/// the goodbye; at the end of stdin, says goodbye itself.
+fn talk(_stream: &TcpStream) -> io::Result<()> {
+    // TODO (step 5): say each line, print each answer, and say goodbye.
+    //   Read the server's answers with read_answer through a BufReader of
+    //   the stream; write through the stream itself. For each line of
+    //   stdin (split(b'\n'), as in lab 1), send it and its \n, and print the
+    //   answer; once the line you sent was the goodbye word (is_goodbye, on
+    //   its text_of), return. At the end of stdin, send `adios` yourself,
+    //   print the answer, and return.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 5): di cada línea, muestra cada respuesta, y despídete.
+    //   Lee las respuestas del servidor con read_answer a través de un
+    //   BufReader del stream; escribe por el stream mismo. Por cada línea de
+    //   stdin (split(b'\n'), como en el lab 1), envíala con su \n y muestra
+    //   la respuesta; en cuanto la línea que enviaste sea la despedida
+    //   (is_goodbye, sobre su text_of), regresa. Al final de stdin, envía
+    //   `adios` tú mismo, muestra la respuesta y regresa.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 5: di cada línea, muestra cada respuesta, y despídete; mira docs/es/lab2.md, paso 5 / step 5: say each line, print each answer, and say goodbye; see docs/en/lab2.md, step 5"
+    )
 }
 
-/// Reads the server's answer: one whole line, without its `\n`.
+/// Reads the server's answer: one whole line, as text.
 fn read_answer(_reader: &mut impl BufRead) -> io::Result<String> {
-    // TODO (step 4): read bytes up to and including the next \n, however many
-    // reads that takes, but no more than MAX_LINE + 1 bytes (take(), as the
-    // server does). If no \n came, return an error: a line over the limit
-    // (more than MAX_LINE bytes came), or else the server hung up. Else drop
-    // the \n (and a \r before it) and turn the bytes into a String,
-    // lossily. You will need `Read` (for take) and maybe `ErrorKind` in
-    // `use std::io`. Drop the `_` from `_reader`.
+    // TODO (step 6): read the whole answer.
+    //   Read a line with read_line (your server's, step 2). A line that
+    //   ends in \n is the answer: return its text (text_of). Anything else
+    //   means the server hung up before its answer ended: return an
+    //   UnexpectedEof error that says so. (A line too long is already an
+    //   error: read_line's.)
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): lee la respuesta entera.
+    //   Lee una línea con read_line (la de tu servidor, paso 2). Una línea
+    //   que termina en \n es la respuesta: devuelve su texto (text_of).
+    //   Cualquier otra cosa quiere decir que el servidor colgó antes de que
+    //   terminara su respuesta: devuelve un error UnexpectedEof que lo diga.
+    //   (Una línea demasiado larga ya es un error: el de read_line.)
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 4: lee la respuesta entera; mira docs/es/lab2.md, paso 4 / step 4: read the whole answer; see docs/en/lab2.md, step 4"
+        "paso 6: lee la respuesta entera; mira docs/es/lab2.md, paso 6 / step 6: read the whole answer; see docs/en/lab2.md, step 6"
     )
 }
 
-/// Whether a line is the goodbye word: `adios` or `adiós`, whatever the
-/// spaces around it and the case of its ASCII letters.
-fn is_goodbye(_line: &str) -> bool {
-    // TODO (step 5): the same rule as the server's (step 3): both ends must
-    // agree on when the conversation is over. Drop the `_` from `_line`.
+/// Reads one whole line, with its `\n`; `None` at the end of the stream. A
+/// line over `MAX_LINE` bytes is an `InvalidData` error: a server that never
+/// sends `\n` must not fill our memory, any more than a client the server's.
+fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    // TODO (step 6): read the whole answer.
+    //   The same read_line as your server's (step 2).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): lee la respuesta entera.
+    //   El mismo read_line que el de tu servidor (paso 2).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 5: reconoce tu propia despedida; mira docs/es/lab2.md, paso 5 / step 5: recognise your own goodbye; see docs/en/lab2.md, step 5"
-    )
-}
-
-/// Says `adios` and returns the server's answer to it.
-fn say_goodbye(_reader: &mut impl BufRead, _writer: &mut impl Write) -> io::Result<String> {
-    // TODO (step 6): send the line "adios" (with its \n) and return the
-    // server's answer to it. Drop the `_` from the names you use.
-    todo!(
-        "paso 6: despídete al final de la entrada; mira docs/es/lab2.md, paso 6 / step 6: say goodbye at the end of input; see docs/en/lab2.md, step 6"
+        "paso 6: lee la respuesta entera; mira docs/es/lab2.md, paso 6 / step 6: read the whole answer; see docs/en/lab2.md, step 6"
     )
 }

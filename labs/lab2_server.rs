@@ -15,16 +15,24 @@
 //!     terminal 1: cargo run --bin lab2_server
 //!     terminal 2: cargo run --bin lab2_client
 
-use std::io::{self, BufRead, BufReader, Write};
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io::{self, BufRead};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-
-/// The longest line the server reads, not counting its `\n`: 64 KiB.
-// A real server would make this limit configurable.
-const LIMIT: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// A line server: answers each line, and `adios` to the goodbye word.
 #[derive(Parser)]
@@ -52,103 +60,80 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    // bind + listen in one call: from here on the system queues incoming
-    // connections (the backlog) even while we are busy with another client.
-    let listener =
-        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
-    // the tests read this line: keep it
-    eprintln!("listening on {}", listener.local_addr()?);
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 1): listen, and serve one client at a time.
+    //   As your lab 1 server does: listen on `args.host:args.port` (the
+    //   error names the address), print `listening on IP:PORT`, then serve.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 1): escucha, y atiende a un cliente a la vez.
+    //   Como lo hace tu servidor del lab 1: escucha en `args.host:args.port`
+    //   (el error nombra la dirección), escribe `listening on IP:PORT` y
+    //   luego atiende.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 1: escucha, y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
+    )
+}
 
-    // incoming() blocks in accept() until a client connects; the next client
-    // waits in the backlog until this loop comes back for it.
-    for stream in listener.incoming() {
-        let stream = match stream {
-            Ok(stream) => stream,
-            Err(e) => {
-                eprintln!("error: could not accept a connection: {e}");
-                continue;
-            }
-        };
-        let peer = match stream.peer_addr() {
-            Ok(peer) => peer.to_string(),
-            Err(_) => "a client".to_string(),
-        };
-        eprintln!("{peer} connected");
-        // One client's failure (a reset, say) ends that client, not the server.
-        match handle_client(stream) {
-            Ok(()) => eprintln!("{peer} left"),
-            Err(e) => eprintln!("error: {peer}: {e}"),
-        }
-    }
-    Ok(())
+/// Serves the clients that connect, one at a time, for ever.
+fn serve(_listener: &TcpListener) {
+    // TODO (step 1): listen, and serve one client at a time.
+    //   As your lab 1 server does: accept each client, say who connected,
+    //   serve it with handle_client, say when it left (or its error).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 1): escucha, y atiende a un cliente a la vez.
+    //   Como lo hace tu servidor del lab 1: acepta a cada cliente, di quién
+    //   se conectó, atiéndelo con handle_client, di cuándo se fue (o su
+    //   error).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 1: escucha, y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
+    )
 }
 
 /// Answers each line of the client with the same line, until the goodbye
 /// word or until the client leaves.
-fn handle_client(stream: TcpStream) -> io::Result<()> {
-    // The buffered reader keeps whatever came after a line for the next one.
-    // &TcpStream reads and writes too: both halves share the one socket.
-    let mut reader = BufReader::new(&stream);
-    let mut writer = &stream;
-    loop {
-        let Some(bytes) = read_line(&mut reader)? else {
-            // Leaving without a goodbye is allowed: no error.
-            return Ok(());
-        };
-        if bytes.len() > LIMIT {
-            // The rest of that line may never come: say why and hang up.
-            writer.write_all(b"error: line too long\n")?;
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("sent a line longer than {LIMIT} bytes"),
-            ));
-        }
-        let line = to_text(bytes);
-        if is_goodbye(&line) {
-            writer.write_all(b"adios\n")?;
-            // Returning drops the stream, and that closes the connection.
-            return Ok(());
-        }
-        // The answer and its \n in one write_all: two writes could reach the
-        // client as two pieces, or merged with the next answer.
-        writer.write_all(format!("{line}\n").as_bytes())?;
-    }
+fn handle_client(_stream: TcpStream) -> io::Result<()> {
+    // TODO (step 3): answer each line, until the goodbye.
+    //   Read the client's lines with read_line through a BufReader of the
+    //   stream, and write through the stream itself (&TcpStream reads and
+    //   writes too). Answer each line with its text (text_of) and a \n, in
+    //   one write_all. To the goodbye word (is_goodbye) answer `adios` and
+    //   return; to a line too long (an InvalidData error), answer `error:
+    //   line too long` and return the error. A client that leaves without
+    //   a goodbye is no error.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 3): responde a cada línea, hasta la despedida.
+    //   Lee las líneas del cliente con read_line a través de un BufReader
+    //   del stream, y escribe por el stream mismo (&TcpStream también lee y
+    //   escribe). Responde a cada línea con su texto (text_of) y un \n, en
+    //   un solo write_all. A la palabra de despedida (is_goodbye) responde
+    //   `adios` y regresa; a una línea demasiado larga (un error
+    //   InvalidData), responde `error: line too long` y regresa el error.
+    //   Un cliente que se va sin despedirse no es un error.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 3: responde a cada línea, hasta la despedida; mira docs/es/lab2.md, paso 3 / step 3: answer each line, until the goodbye; see docs/en/lab2.md, step 3"
+    )
 }
 
-/// Reads one whole line, however many packets it came in, without its
-/// `\n`; `None` when the client closed its side. Stops after `LIMIT + 1`
-/// bytes, `\n` or not: a line longer than `LIMIT` is too long.
+/// Reads one whole line, with its `\n`, however many packets it came in;
+/// `None` when the client closed its side. A line over `MAX_LINE` bytes is
+/// an `InvalidData` error, and only `MAX_LINE + 1` bytes of it are read.
 fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
-    // TODO (step 1): read bytes up to and including the next \n, but never
-    // more than LIMIT + 1 of them: read_until on reader.by_ref().take(...)
-    // (take() comes with `use std::io::Read`). Return None if nothing came
-    // (the client closed its side), else the bytes without their \n.
-    // Drop the `_` from `_reader` when you use it.
+    // TODO (step 2): read a whole line, with a limit.
+    //   Read bytes up to and with the next \n (read_until), but never more
+    //   than MAX_LINE + 1 of them (take, on reader.by_ref()). Nothing read:
+    //   the client closed, return None. More than MAX_LINE bytes and no \n
+    //   at the end: return an InvalidData error. Else the line.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 2): lee una línea entera, con un límite.
+    //   Lee bytes hasta el siguiente \n incluido (read_until), pero nunca
+    //   más de MAX_LINE + 1 (take, sobre reader.by_ref()). Si no leíste
+    //   nada, el cliente cerró: devuelve None. Más de MAX_LINE bytes y sin
+    //   \n al final: devuelve un error InvalidData. Si no, la línea.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: lee una línea entera, con un límite; mira docs/es/lab2.md, paso 1 / step 1: read a whole line, with a limit; see docs/en/lab2.md, step 1"
-    )
-}
-
-/// The text of a line: without telnet's `\r`, and readable whatever the
-/// bytes.
-fn to_text(_line: Vec<u8>) -> String {
-    // TODO (step 2): drop a \r at the end of the line, if there is one, and
-    // turn the bytes into a String without failing on bytes that are not
-    // UTF-8. Drop the `_` from `_line` (and make it `mut` if you need to).
-    todo!(
-        "paso 2: convierte los bytes en texto; mira docs/es/lab2.md, paso 2 / step 2: turn the bytes into text; see docs/en/lab2.md, step 2"
-    )
-}
-
-/// Whether a line is the goodbye word: `adios` or `adiós`, whatever the
-/// spaces around it and the case of its ASCII letters.
-fn is_goodbye(_line: &str) -> bool {
-    // TODO (step 3): trim the white space around the line, then compare it
-    // with "adios" and with "adiós", ignoring the case of ASCII letters.
-    // Drop the `_` from `_line` when you use it.
-    todo!(
-        "paso 3: reconoce la palabra de despedida; mira docs/es/lab2.md, paso 3 / step 3: recognise the goodbye word; see docs/en/lab2.md, step 3"
+        "paso 2: lee una línea entera, con un límite; mira docs/es/lab2.md, paso 2 / step 2: read a whole line, with a limit; see docs/en/lab2.md, step 2"
     )
 }

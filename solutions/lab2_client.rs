@@ -14,15 +14,17 @@
 //!     terminal 1: cargo run --features solutions --bin lab2_server_sol
 //!     terminal 2: cargo run --features solutions --bin lab2_client_sol
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::Read; // step 6
+use std::io::{self, BufRead};
+use std::io::{BufReader, Write}; // step 5
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::Context; // step 4
 use clap::Parser;
-
-/// The longest answer we accept (the contract's 64 KiB), not counting its `\n`.
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// Talks to the line server: each line of input, then the answer.
 #[derive(Parser)]
@@ -51,81 +53,105 @@ fn main() -> ExitCode {
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
 fn run(args: Args) -> anyhow::Result<()> {
+    // STEP 4: connect, or say why not
+    //   As your lab 1 client does: connect to `args.host:args.port` (the
+    //   error names the address) and say so on stderr; then talk, and if
+    //   that fails, the error says to which address.
+    // PASO 4: conéctate, o di por qué no
+    //   Como lo hace tu cliente del lab 1: conéctate a `args.host:args.port`
+    //   (el error nombra la dirección) y dilo en stderr; luego conversa
+    //   (talk), y si eso falla, el error dice con qué dirección.
     let addr = format!("{}:{}", args.host, args.port);
     let stream =
         TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
     eprintln!("connected to {addr}");
+    talk(&stream).with_context(|| format!("the conversation with {addr} failed"))
+}
+
+/// Sends each line typed on stdin and prints the server's answer, until
+/// the goodbye; at the end of stdin, says goodbye itself.
+fn talk(stream: &TcpStream) -> io::Result<()> {
+    // STEP 5: say each line, print each answer, and say goodbye
+    //   Read the server's answers with read_answer through a BufReader of
+    //   the stream; write through the stream itself. For each line of
+    //   stdin (split(b'\n'), as in lab 1), send it and its \n, and print the
+    //   answer; once the line you sent was the goodbye word (is_goodbye, on
+    //   its text_of), return. At the end of stdin, send `adios` yourself,
+    //   print the answer, and return.
+    // PASO 5: di cada línea, muestra cada respuesta, y despídete
+    //   Lee las respuestas del servidor con read_answer a través de un
+    //   BufReader del stream; escribe por el stream mismo. Por cada línea de
+    //   stdin (split(b'\n'), como en el lab 1), envíala con su \n y muestra
+    //   la respuesta; en cuanto la línea que enviaste sea la despedida
+    //   (is_goodbye, sobre su text_of), regresa. Al final de stdin, envía
+    //   `adios` tú mismo, muestra la respuesta y regresa.
+
     // Answers are lines too: the buffered reader keeps what came after one
     // answer for the next. &TcpStream reads and writes: both share the socket.
-    let mut reader = BufReader::new(&stream);
-    let mut writer = &stream;
-
+    let mut reader = BufReader::new(stream);
+    let mut writer = stream;
     // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
     // is, byte for byte, instead of stopping the client.
     for line in io::stdin().lock().split(b'\n') {
-        let mut message = line.context("could not read standard input")?;
+        let mut message = line?;
+        let goodbye = is_goodbye(&text_of(&message));
         message.push(b'\n');
-        send(&mut writer, &message).with_context(|| format!("could not send to {addr}"))?;
-        let answer = read_answer(&mut reader)
-            .with_context(|| format!("could not read the answer from {addr}"))?;
-        println!("{answer}");
-        // (trim() in is_goodbye takes the \n off with the other white space)
-        if is_goodbye(&String::from_utf8_lossy(&message)) {
+        writer.write_all(&message)?;
+        println!("{}", read_answer(&mut reader)?);
+        if goodbye {
             // The server answered our goodbye: the conversation is over.
             return Ok(());
         }
     }
     // The input ended without a goodbye: say it anyway, so that the server
     // knows we leave on purpose.
-    let answer = say_goodbye(&mut reader, &mut writer)
-        .with_context(|| format!("could not say goodbye to {addr}"))?;
-    println!("{answer}");
+    writer.write_all(b"adios\n")?;
+    println!("{}", read_answer(&mut reader)?);
     Ok(())
 }
 
-/// Sends the whole message.
-fn send(writer: &mut impl Write, message: &[u8]) -> io::Result<()> {
-    // write() may take only part of the message; write_all() loops until
-    // every byte is handed to the system (Python's sendall, not send).
-    writer.write_all(message)
-}
-
-/// Reads the server's answer: one whole line, without its `\n`.
+/// Reads the server's answer: one whole line, as text.
 fn read_answer(reader: &mut impl BufRead) -> io::Result<String> {
-    let mut answer = Vec::new();
-    // read_until keeps reading, however many packets it takes, up to the \n;
-    // take() stops it at the limit: a server that never sends \n must not
-    // fill our memory, any more than a client may fill the server's.
-    reader
+    // STEP 6: read the whole answer
+    //   Read a line with read_line (your server's, step 2). A line that
+    //   ends in \n is the answer: return its text (text_of). Anything else
+    //   means the server hung up before its answer ended: return an
+    //   UnexpectedEof error that says so. (A line too long is already an
+    //   error: read_line's.)
+    // PASO 6: lee la respuesta entera
+    //   Lee una línea con read_line (la de tu servidor, paso 2). Una línea
+    //   que termina en \n es la respuesta: devuelve su texto (text_of).
+    //   Cualquier otra cosa quiere decir que el servidor colgó antes de que
+    //   terminara su respuesta: devuelve un error UnexpectedEof que lo diga.
+    //   (Una línea demasiado larga ya es un error: el de read_line.)
+    match read_line(reader)? {
+        Some(line) if line.ends_with(b"\n") => Ok(text_of(&line)),
+        // The end of the stream, before or in the middle of the answer.
+        _ => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed the connection",
+        )),
+    }
+}
+
+/// Reads one whole line, with its `\n`; `None` at the end of the stream. A
+/// line over `MAX_LINE` bytes is an `InvalidData` error: a server that never
+/// sends `\n` must not fill our memory, any more than a client the server's.
+fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    // STEP 6: read the whole answer
+    //   The same read_line as your server's (step 2).
+    // PASO 6: lee la respuesta entera
+    //   El mismo read_line que el de tu servidor (paso 2).
+    let mut line = Vec::new();
+    let n = reader
+        .by_ref()
         .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut answer)?;
-    if answer.pop() != Some(b'\n') {
-        // No \n: MAX_LINE + 1 bytes came without one, or the stream ended
-        // first (the server hung up).
-        let (kind, why) = if answer.len() >= MAX_LINE {
-            (ErrorKind::InvalidData, "the server sent a line over 64 KiB")
-        } else {
-            (ErrorKind::UnexpectedEof, "the server closed the connection")
-        };
-        return Err(io::Error::new(kind, why));
+        .read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
     }
-    if answer.last() == Some(&b'\r') {
-        answer.pop();
+    if n > MAX_LINE && !line.ends_with(b"\n") {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
     }
-    Ok(String::from_utf8_lossy(&answer).into_owned())
-}
-
-/// Whether a line is the goodbye word: `adios` or `adiós`, whatever the
-/// spaces around it and the case of its ASCII letters.
-fn is_goodbye(line: &str) -> bool {
-    let word = line.trim();
-    // The same rule as the server's: both ends must agree on when the
-    // conversation is over.
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
-}
-
-/// Says `adios` and returns the server's answer to it.
-fn say_goodbye(reader: &mut impl BufRead, writer: &mut impl Write) -> io::Result<String> {
-    send(writer, b"adios\n")?;
-    read_answer(reader)
+    Ok(Some(line))
 }
