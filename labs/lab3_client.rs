@@ -3,27 +3,36 @@
 //! EN: The client connects to the lab 3 server, then both sides talk at
 //!     once: one thread sends what you type, the other prints what arrives.
 //!     `adios` (or Ctrl-D) ends the conversation cleanly from either side.
-//!     Once connected it is the same program as the server: only `main`
+//!     Once connected it is the same program as the server: only `run`
 //!     differs (connect instead of accept). Walkthrough: docs/en/lab3.md
 //! ES: El cliente se conecta al servidor del lab 3 y, desde ahí, los dos
 //!     lados hablan a la vez: un hilo envía lo que escribes y otro muestra lo
 //!     que llega. `adios` (o Ctrl-D) termina la conversación limpiamente desde
 //!     cualquier lado. Una vez conectado es el mismo programa que el servidor:
-//!     solo cambia `main` (connect en vez de accept). Guía: docs/es/lab3.md
+//!     solo cambia `run` (connect en vez de accept). Guía: docs/es/lab3.md
 //!
 //! Run it / Ejecútalo:
 //!     terminal 1: cargo run --bin lab3_server
 //!     terminal 2: cargo run --bin lab3_client
 
-use std::io::{self, BufRead, BufReader, Read};
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io::{self, BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-
-/// The longest line we accept (the contract's 64 KiB), not counting its `\n`.
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// A chat client: both sides talking at once, `adios` to end.
 #[derive(Parser)]
@@ -51,62 +60,89 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let stream =
-        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
-    eprintln!("connected to {addr}; type to chat, `adios` to end");
-    chat(stream)
-}
-
-/// Talks in both directions at once until the conversation ends.
-fn chat(_stream: TcpStream) -> anyhow::Result<()> {
-    // TODO (step 4): once connected, the client is the server. Write chat():
-    // a second handle on the stream (try_clone()), a thread that sends on it
-    // (send_lines, then say_goodbye), and this thread receiving
-    // (receive_lines). `thread::spawn` needs `use std::thread;` at the top.
-    // Drop the `_` from `_stream` when you use it.
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 6): connect, then chat as the server does.
+    //   Connect to `args.host:args.port` (the error names the address), say
+    //   so on stderr, and chat: once connected, both sides behave alike.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    //   Conéctate a `args.host:args.port` (el error nombra la dirección),
+    //   dilo en stderr y conversa: una vez conectados, los dos lados se
+    //   portan igual.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 4: conversa como el servidor; mira docs/es/lab3.md, paso 4 / step 4: chat like the server does; see docs/en/lab3.md, step 4"
+        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
-// TODO (step 4): paste here the three functions you wrote in steps 1 to 3 of
-// labs/lab3_server.rs: receive_lines, send_lines and say_goodbye. Then add
-// `Write` to `use std::io` and `Shutdown` to `use std::net`, as you did in
-// the server.
+// Once connected, both sides of the chat behave alike: the rest is the
+// server's (steps 2 to 5).
 
-/// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
-/// stream. Bytes that are not UTF-8 are shown as U+FFFD.
-// given: receive_lines calls it; delete the next line then
-#[allow(dead_code)]
-fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
-    let mut line = Vec::new();
-    // take() keeps a peer that never sends `\n` from filling our memory:
-    // room for MAX_LINE bytes and the `\n`, as in lab 2
-    let n = reader
-        .by_ref()
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    let line = match line.strip_suffix(b"\n") {
-        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
-        None if n > MAX_LINE => {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-        }
-        // the peer closed in the middle of a line: show what came
-        None => &line,
-    };
-    Ok(Some(String::from_utf8_lossy(line).into_owned()))
+/// Talks in both directions at once until the conversation ends.
+fn chat(_stream: TcpStream) -> anyhow::Result<()> {
+    // TODO (step 6): connect, then chat as the server does.
+    //   The same as your server's (step 2): copy it here.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    //   Lo mismo que en tu servidor (paso 2): cópialo aquí.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+    )
 }
 
-/// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces
-/// around it.
-// given: receive_lines and send_lines call it; delete the next line then
-#[allow(dead_code)]
-fn is_goodbye(line: &str) -> bool {
-    let word = line.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
+/// Prints every line that arrives, until the goodbye word or the end.
+fn receive_lines(_stream: TcpStream) {
+    // TODO (step 6): connect, then chat as the server does.
+    //   The same as your server's (step 3): copy it here.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+    )
+}
+
+/// Reads one whole line, with its `\n`; `None` at the end of the stream. A
+/// line over `MAX_LINE` bytes is an `InvalidData` error.
+fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    // TODO (step 6): connect, then chat as the server does.
+    //   The same as your server's (step 3): copy it here.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+    )
+}
+
+/// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
+fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
+    // TODO (step 6): connect, then chat as the server does.
+    //   The same as your server's (step 4): copy it here.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    //   Lo mismo que en tu servidor (paso 4): cópialo aquí.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+    )
+}
+
+/// Says `adios` and closes our sending half: the peer reads the end of the
+/// stream, while we still receive what it has left to say. (We then wait for
+/// the peer to close, however long it takes; a real chat would give up after
+/// a while, with set_read_timeout.)
+fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
+    // TODO (step 6): connect, then chat as the server does.
+    //   The same as your server's (step 5): copy it here.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    //   Lo mismo que en tu servidor (paso 5): cópialo aquí.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+    )
 }

@@ -15,16 +15,24 @@
 //!     terminal 1: cargo run --bin lab3_server
 //!     terminal 2: cargo run --bin lab3_client
 
-use std::io::{self, BufRead, BufReader, Read};
-use std::net::{TcpListener, TcpStream};
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io::{self, BufRead, BufReader};
+use std::net::TcpStream;
 use std::process::ExitCode;
-use std::thread;
 
-use anyhow::Context;
 use clap::Parser;
-
-/// The longest line we accept (the contract's 64 KiB), not counting its `\n`.
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// A chat server: one peer, both sides talking at once, `adios` to end.
 #[derive(Parser)]
@@ -52,92 +60,102 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let listener =
-        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
-    // the tests read this line: keep it
-    eprintln!("listening on {}", listener.local_addr()?);
-
-    // Exactly one conversation: one accept(), then the listener goes, so a
-    // second client is refused instead of waiting in the backlog for nothing.
-    let (stream, peer) = listener
-        .accept()
-        .with_context(|| format!("could not accept a connection on {addr}"))?;
-    drop(listener);
-    eprintln!("{peer} connected; type to chat, `adios` to end");
-    chat(stream)
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 1): accept one peer, and only one.
+    //   Listen on `args.host:args.port` as in lab 2 (the error names the
+    //   address; the `listening on` line). Accept exactly one connection
+    //   (an error here is the program's: with_context), then drop the
+    //   listener, so that a second client is refused instead of waiting in
+    //   the backlog for nothing. Say who connected, and chat with it.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 1): acepta a un interlocutor, y solo a uno.
+    //   Escucha en `args.host:args.port` como en el lab 2 (el error nombra
+    //   la dirección; la línea `listening on`). Acepta exactamente una
+    //   conexión (aquí un error es del programa: with_context) y luego suelta
+    //   el listener, para que un segundo cliente sea rechazado en vez de
+    //   esperar en el backlog por nada. Di quién se conectó, y conversa.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 1: acepta a un interlocutor, y solo a uno; mira docs/es/lab3.md, paso 1 / step 1: accept one peer, and only one; see docs/en/lab3.md, step 1"
+    )
 }
 
 /// Talks in both directions at once until the conversation ends.
-fn chat(stream: TcpStream) -> anyhow::Result<()> {
-    // A clone is a second handle on the same socket: the keyboard thread
-    // sends on it while this thread receives on the original.
-    let mut sender = stream
-        .try_clone()
-        .context("could not clone the connection")?;
-    // Never joined: it may stay blocked in a read of stdin that nothing can
-    // interrupt. Returning from main ends the process, and that thread with it.
-    thread::spawn(move || {
-        let sent = send_lines(&mut sender).and_then(|()| say_goodbye(&mut sender));
-        if let Err(e) = sent {
-            eprintln!("error: could not send: {e}");
-        }
-    });
-    receive_lines(stream);
-    Ok(())
+fn chat(_stream: TcpStream) -> anyhow::Result<()> {
+    // TODO (step 2): two threads, one per direction.
+    //   Make a second handle on the same socket (try_clone; its error is
+    //   the program's). Start a thread (thread::spawn, with a move closure)
+    //   that sends on it: send_lines, then say_goodbye; if either fails,
+    //   say so on stderr. Meanwhile this thread receives: receive_lines on
+    //   the original. Never join the sending thread: it may be blocked
+    //   reading the keyboard, and returning from main ends it.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 2): dos hilos, uno por sentido.
+    //   Saca un segundo handle del mismo socket (try_clone; su error es del
+    //   programa). Lanza un hilo (thread::spawn, con una clausura move) que
+    //   envíe por él: send_lines y luego say_goodbye; si alguno falla, dilo
+    //   en stderr. Mientras, este hilo recibe: receive_lines sobre el
+    //   original. Nunca esperes (join) al hilo que envía: puede estar
+    //   bloqueado leyendo el teclado, y regresar de main lo termina.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 2: dos hilos, uno por sentido; mira docs/es/lab3.md, paso 2 / step 2: two threads, one per direction; see docs/en/lab3.md, step 2"
+    )
 }
 
 /// Prints every line that arrives, until the goodbye word or the end.
 fn receive_lines(_stream: TcpStream) {
-    // TODO (step 1): wrap the stream in a BufReader and loop on read_line():
-    // - Ok(Some(line)): print it on stdout (println!), and return if it
-    //   is_goodbye(): returning from here ends the program;
-    // - Ok(None): the peer closed: say so on stderr and return;
-    // - an error of kind InvalidData: the line was too long: send
-    //   `error: line too long\n` to the peer (reader.get_mut().write_all();
-    //   add `Write` to `use std::io`), say so on stderr and return;
-    // - any other error (a reset): say so on stderr and return.
-    // Drop the `_` from `_stream` when you use it.
+    // TODO (step 3): print what arrives, until the goodbye.
+    //   Read lines with your read_line of lab 2 (bring it below) through a
+    //   BufReader of the stream, and print each one's text (text_of) on
+    //   stdout. Return after printing the goodbye word; when the peer
+    //   closes (None), or the connection breaks (another error), say so on
+    //   stderr and return. To a line too long (InvalidData) send `error:
+    //   line too long` to the peer, say so on stderr, and return.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 3): muestra lo que llega, hasta la despedida.
+    //   Lee líneas con tu read_line del lab 2 (tráelo abajo) a través de un
+    //   BufReader del stream, y muestra el texto de cada una (text_of) en
+    //   stdout. Regresa después de mostrar la despedida; cuando el otro lado
+    //   cierre (None), o la conexión se rompa (otro error), dilo en stderr y
+    //   regresa. A una línea demasiado larga (InvalidData) envíale `error:
+    //   line too long` al otro lado, dilo en stderr y regresa.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: muestra lo que llega hasta la despedida; mira docs/es/lab3.md, paso 1 / step 1: print what arrives until the goodbye; see docs/en/lab3.md, step 1"
+        "paso 3: muestra lo que llega, hasta la despedida; mira docs/es/lab3.md, paso 3 / step 3: print what arrives, until the goodbye; see docs/en/lab3.md, step 3"
     )
 }
 
-/// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
-/// stream. Bytes that are not UTF-8 are shown as U+FFFD.
-// given: step 1 calls it; delete the next line then
-#[allow(dead_code)]
-fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
-    let mut line = Vec::new();
-    // take() keeps a peer that never sends `\n` from filling our memory:
-    // room for MAX_LINE bytes and the `\n`, as in lab 2
-    let n = reader
-        .by_ref()
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    let line = match line.strip_suffix(b"\n") {
-        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
-        None if n > MAX_LINE => {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-        }
-        // the peer closed in the middle of a line: show what came
-        None => &line,
-    };
-    Ok(Some(String::from_utf8_lossy(line).into_owned()))
+/// Reads one whole line, with its `\n`; `None` at the end of the stream. A
+/// line over `MAX_LINE` bytes is an `InvalidData` error.
+fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    // TODO (step 3): print what arrives, until the goodbye.
+    //   Your read_line of lab 2.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 3): muestra lo que llega, hasta la despedida.
+    //   Tu read_line del lab 2.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 3: muestra lo que llega, hasta la despedida; mira docs/es/lab3.md, paso 3 / step 3: print what arrives, until the goodbye; see docs/en/lab3.md, step 3"
+    )
 }
 
 /// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
 fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
-    // TODO (step 2): for each line of stdin (io::stdin().lock().split(b'\n')),
-    // return Ok(()) if it is_goodbye(); otherwise send it plus `\n` with
-    // write_all(). Return Ok(()) when stdin ends too. Drop the `_` from
-    // `_stream` when you use it.
+    // TODO (step 4): send what you type.
+    //   For each line of stdin (split(b'\n'); a read of stdin that fails
+    //   counts as its end), return if it is the goodbye word: say_goodbye
+    //   says it. Else send it and its \n, every byte. At the end of stdin,
+    //   return too.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 4): envía lo que escribes.
+    //   Por cada línea de stdin (split(b'\n'); una lectura de stdin que
+    //   falla cuenta como su final), regresa si es la despedida: la dice
+    //   say_goodbye. Si no, envíala con su \n, todos los bytes. Al final de
+    //   stdin, regresa también.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 2: envía cada línea escrita en stdin; mira docs/es/lab3.md, paso 2 / step 2: send each line typed on stdin; see docs/en/lab3.md, step 2"
+        "paso 4: envía lo que escribes; mira docs/es/lab3.md, paso 4 / step 4: send what you type; see docs/en/lab3.md, step 4"
     )
 }
 
@@ -146,19 +164,17 @@ fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
 /// the peer to close, however long it takes; a real chat would give up after
 /// a while, with set_read_timeout.)
 fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
-    // TODO (step 3): send `adios\n`, then shut down the writing half of the
-    // stream (shutdown(Shutdown::Write); add `Shutdown` to `use std::net`),
-    // not the whole connection. Drop the `_` from `_stream` when you use it.
+    // TODO (step 5): say adios, and stop sending.
+    //   Send `adios` and its \n, then shut down the sending half of the
+    //   connection only (shutdown(Shutdown::Write)): the peer reads the end
+    //   of the stream, and what it still says reaches us.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 5): di adios, y deja de enviar.
+    //   Envía `adios` y su \n, y luego cierra solo la mitad de envío de la
+    //   conexión (shutdown(Shutdown::Write)): el otro lado lee el final del
+    //   flujo, y lo que todavía diga nos sigue llegando.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 3: di adios y deja de enviar; mira docs/es/lab3.md, paso 3 / step 3: say adios and stop sending; see docs/en/lab3.md, step 3"
+        "paso 5: di adios, y deja de enviar; mira docs/es/lab3.md, paso 5 / step 5: say adios, and stop sending; see docs/en/lab3.md, step 5"
     )
-}
-
-/// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces
-/// around it.
-// given: steps 1 and 2 call it; delete the next line then
-#[allow(dead_code)]
-fn is_goodbye(line: &str) -> bool {
-    let word = line.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }

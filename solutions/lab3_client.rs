@@ -3,28 +3,30 @@
 //! EN: The client connects to the lab 3 server, then both sides talk at
 //!     once: one thread sends what you type, the other prints what arrives.
 //!     `adios` (or Ctrl-D) ends the conversation cleanly from either side.
-//!     Once connected it is the same program as the server: only `main`
+//!     Once connected it is the same program as the server: only `run`
 //!     differs (connect instead of accept). Walkthrough: docs/en/lab3.md
 //! ES: El cliente se conecta al servidor del lab 3 y, desde ahí, los dos
 //!     lados hablan a la vez: un hilo envía lo que escribes y otro muestra lo
 //!     que llega. `adios` (o Ctrl-D) termina la conversación limpiamente desde
 //!     cualquier lado. Una vez conectado es el mismo programa que el servidor:
-//!     solo cambia `main` (connect en vez de accept). Guía: docs/es/lab3.md
+//!     solo cambia `run` (connect en vez de accept). Guía: docs/es/lab3.md
 //!
 //! Run it / Ejecútalo:
 //!     terminal 1: cargo run --features solutions --bin lab3_server_sol
 //!     terminal 2: cargo run --features solutions --bin lab3_client_sol
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::io::{self, BufRead, BufReader};
+use std::io::{Read, Write}; // step 6
+use std::net::Shutdown; // step 6
+use std::net::TcpStream;
 use std::process::ExitCode;
-use std::thread;
+use std::thread; // step 6
 
-use anyhow::Context;
+use anyhow::Context; // step 6
 use clap::Parser;
-
-/// The longest line we accept (the contract's 64 KiB), not counting its `\n`.
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// A chat client: both sides talking at once, `adios` to end.
 #[derive(Parser)]
@@ -53,6 +55,13 @@ fn main() -> ExitCode {
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
 fn run(args: Args) -> anyhow::Result<()> {
+    // STEP 6: connect, then chat as the server does
+    //   Connect to `args.host:args.port` (the error names the address), say
+    //   so on stderr, and chat: once connected, both sides behave alike.
+    // PASO 6: conéctate, y luego conversa como el servidor
+    //   Conéctate a `args.host:args.port` (el error nombra la dirección),
+    //   dilo en stderr y conversa: una vez conectados, los dos lados se
+    //   portan igual.
     let addr = format!("{}:{}", args.host, args.port);
     let stream =
         TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
@@ -60,8 +69,16 @@ fn run(args: Args) -> anyhow::Result<()> {
     chat(stream)
 }
 
+// Once connected, both sides of the chat behave alike: the rest is the
+// server's (steps 2 to 5).
+
 /// Talks in both directions at once until the conversation ends.
 fn chat(stream: TcpStream) -> anyhow::Result<()> {
+    // STEP 6: connect, then chat as the server does
+    //   The same as your server's (step 2): copy it here.
+    // PASO 6: conéctate, y luego conversa como el servidor
+    //   Lo mismo que en tu servidor (paso 2): cópialo aquí.
+
     // A clone is a second handle on the same socket: the keyboard thread
     // sends on it while this thread receives on the original.
     let mut sender = stream
@@ -79,19 +96,21 @@ fn chat(stream: TcpStream) -> anyhow::Result<()> {
     Ok(())
 }
 
-// The server's steps 1 to 3, the same here: once connected, both sides of
-// the chat behave alike.
-
 /// Prints every line that arrives, until the goodbye word or the end.
 fn receive_lines(stream: TcpStream) {
-    let mut reader = BufReader::new(stream);
+    // STEP 6: connect, then chat as the server does
+    //   The same as your server's (step 3): copy it here.
+    // PASO 6: conéctate, y luego conversa como el servidor
+    //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
+    let mut reader = BufReader::new(&stream);
     loop {
         match read_line(&mut reader) {
             Ok(Some(line)) => {
+                let text = text_of(&line);
                 // println! flushes at every \n: the line shows at once, even
                 // while our user is typing nothing
-                println!("{line}");
-                if is_goodbye(&line) {
+                println!("{text}");
+                if is_goodbye(&text) {
                     eprintln!("the other side said goodbye");
                     return;
                 }
@@ -104,7 +123,7 @@ fn receive_lines(stream: TcpStream) {
             }
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                 // the contract's answer to a line over 64 KiB; then we hang up
-                let _ = reader.get_mut().write_all(b"error: line too long\n");
+                let _ = (&stream).write_all(b"error: line too long\n");
                 eprintln!("error: the other side sent a line over 64 KiB");
                 return;
             }
@@ -117,12 +136,41 @@ fn receive_lines(stream: TcpStream) {
     }
 }
 
+/// Reads one whole line, with its `\n`; `None` at the end of the stream. A
+/// line over `MAX_LINE` bytes is an `InvalidData` error.
+fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    // STEP 6: connect, then chat as the server does
+    //   The same as your server's (step 3): copy it here.
+    // PASO 6: conéctate, y luego conversa como el servidor
+    //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
+
+    // take() keeps a peer that never sends `\n` from filling our memory
+    let mut line = Vec::new();
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if n > MAX_LINE && !line.ends_with(b"\n") {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+    }
+    // (No \n and fewer bytes: the peer closed mid-line; show what came.)
+    Ok(Some(line))
+}
+
 /// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
 fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
+    // STEP 6: connect, then chat as the server does
+    //   The same as your server's (step 4): copy it here.
+    // PASO 6: conéctate, y luego conversa como el servidor
+    //   Lo mismo que en tu servidor (paso 4): cópialo aquí.
+
     // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
     // is; a stdin that fails to read counts as its end
     for line in io::stdin().lock().split(b'\n').map_while(Result::ok) {
-        if is_goodbye(&String::from_utf8_lossy(&line)) {
+        if is_goodbye(&text_of(&line)) {
             return Ok(());
         }
         let mut message = line;
@@ -138,37 +186,10 @@ fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
 /// the peer to close, however long it takes; a real chat would give up after
 /// a while, with set_read_timeout.)
 fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
+    // STEP 6: connect, then chat as the server does
+    //   The same as your server's (step 5): copy it here.
+    // PASO 6: conéctate, y luego conversa como el servidor
+    //   Lo mismo que en tu servidor (paso 5): cópialo aquí.
     stream.write_all(b"adios\n")?;
     stream.shutdown(Shutdown::Write)
-}
-
-/// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
-/// stream. Bytes that are not UTF-8 are shown as U+FFFD.
-fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
-    let mut line = Vec::new();
-    // take() keeps a peer that never sends `\n` from filling our memory:
-    // room for MAX_LINE bytes and the `\n`, as in lab 2
-    let n = reader
-        .by_ref()
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    let line = match line.strip_suffix(b"\n") {
-        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
-        None if n > MAX_LINE => {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-        }
-        // the peer closed in the middle of a line: show what came
-        None => &line,
-    };
-    Ok(Some(String::from_utf8_lossy(line).into_owned()))
-}
-
-/// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces
-/// around it.
-fn is_goodbye(line: &str) -> bool {
-    let word = line.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }

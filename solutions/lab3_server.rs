@@ -15,16 +15,20 @@
 //!     terminal 1: cargo run --features solutions --bin lab3_server_sol
 //!     terminal 2: cargo run --features solutions --bin lab3_client_sol
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::io::Read; // step 3
+use std::io::Write; // step 3
+use std::io::{self, BufRead, BufReader};
+use std::net::Shutdown; // step 5
+use std::net::TcpListener; // step 1
+use std::net::TcpStream;
 use std::process::ExitCode;
-use std::thread;
+use std::thread; // step 2
 
-use anyhow::Context;
+use anyhow::Context; // step 1
 use clap::Parser;
-
-/// The longest line we accept (the contract's 64 KiB), not counting its `\n`.
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// A chat server: one peer, both sides talking at once, `adios` to end.
 #[derive(Parser)]
@@ -53,14 +57,24 @@ fn main() -> ExitCode {
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
 fn run(args: Args) -> anyhow::Result<()> {
+    // STEP 1: accept one peer, and only one
+    //   Listen on `args.host:args.port` as in lab 2 (the error names the
+    //   address; the `listening on` line). Accept exactly one connection
+    //   (an error here is the program's: with_context), then drop the
+    //   listener, so that a second client is refused instead of waiting in
+    //   the backlog for nothing. Say who connected, and chat with it.
+    // PASO 1: acepta a un interlocutor, y solo a uno
+    //   Escucha en `args.host:args.port` como en el lab 2 (el error nombra
+    //   la dirección; la línea `listening on`). Acepta exactamente una
+    //   conexión (aquí un error es del programa: with_context) y luego suelta
+    //   el listener, para que un segundo cliente sea rechazado en vez de
+    //   esperar en el backlog por nada. Di quién se conectó, y conversa.
     let addr = format!("{}:{}", args.host, args.port);
     let listener =
         TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
     // the tests read this line: keep it
     eprintln!("listening on {}", listener.local_addr()?);
-
-    // Exactly one conversation: one accept(), then the listener goes, so a
-    // second client is refused instead of waiting in the backlog for nothing.
+    // Exactly one conversation: one accept(), then the listener goes.
     let (stream, peer) = listener
         .accept()
         .with_context(|| format!("could not accept a connection on {addr}"))?;
@@ -71,6 +85,21 @@ fn run(args: Args) -> anyhow::Result<()> {
 
 /// Talks in both directions at once until the conversation ends.
 fn chat(stream: TcpStream) -> anyhow::Result<()> {
+    // STEP 2: two threads, one per direction
+    //   Make a second handle on the same socket (try_clone; its error is
+    //   the program's). Start a thread (thread::spawn, with a move closure)
+    //   that sends on it: send_lines, then say_goodbye; if either fails,
+    //   say so on stderr. Meanwhile this thread receives: receive_lines on
+    //   the original. Never join the sending thread: it may be blocked
+    //   reading the keyboard, and returning from main ends it.
+    // PASO 2: dos hilos, uno por sentido
+    //   Saca un segundo handle del mismo socket (try_clone; su error es del
+    //   programa). Lanza un hilo (thread::spawn, con una clausura move) que
+    //   envíe por él: send_lines y luego say_goodbye; si alguno falla, dilo
+    //   en stderr. Mientras, este hilo recibe: receive_lines sobre el
+    //   original. Nunca esperes (join) al hilo que envía: puede estar
+    //   bloqueado leyendo el teclado, y regresar de main lo termina.
+
     // A clone is a second handle on the same socket: the keyboard thread
     // sends on it while this thread receives on the original.
     let mut sender = stream
@@ -90,14 +119,29 @@ fn chat(stream: TcpStream) -> anyhow::Result<()> {
 
 /// Prints every line that arrives, until the goodbye word or the end.
 fn receive_lines(stream: TcpStream) {
-    let mut reader = BufReader::new(stream);
+    // STEP 3: print what arrives, until the goodbye
+    //   Read lines with your read_line of lab 2 (bring it below) through a
+    //   BufReader of the stream, and print each one's text (text_of) on
+    //   stdout. Return after printing the goodbye word; when the peer
+    //   closes (None), or the connection breaks (another error), say so on
+    //   stderr and return. To a line too long (InvalidData) send `error:
+    //   line too long` to the peer, say so on stderr, and return.
+    // PASO 3: muestra lo que llega, hasta la despedida
+    //   Lee líneas con tu read_line del lab 2 (tráelo abajo) a través de un
+    //   BufReader del stream, y muestra el texto de cada una (text_of) en
+    //   stdout. Regresa después de mostrar la despedida; cuando el otro lado
+    //   cierre (None), o la conexión se rompa (otro error), dilo en stderr y
+    //   regresa. A una línea demasiado larga (InvalidData) envíale `error:
+    //   line too long` al otro lado, dilo en stderr y regresa.
+    let mut reader = BufReader::new(&stream);
     loop {
         match read_line(&mut reader) {
             Ok(Some(line)) => {
+                let text = text_of(&line);
                 // println! flushes at every \n: the line shows at once, even
                 // while our user is typing nothing
-                println!("{line}");
-                if is_goodbye(&line) {
+                println!("{text}");
+                if is_goodbye(&text) {
                     eprintln!("the other side said goodbye");
                     return;
                 }
@@ -110,7 +154,7 @@ fn receive_lines(stream: TcpStream) {
             }
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                 // the contract's answer to a line over 64 KiB; then we hang up
-                let _ = reader.get_mut().write_all(b"error: line too long\n");
+                let _ = (&stream).write_all(b"error: line too long\n");
                 eprintln!("error: the other side sent a line over 64 KiB");
                 return;
             }
@@ -123,12 +167,16 @@ fn receive_lines(stream: TcpStream) {
     }
 }
 
-/// Reads one line without its `\n` (or `\r\n`); `None` at the end of the
-/// stream. Bytes that are not UTF-8 are shown as U+FFFD.
-fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
+/// Reads one whole line, with its `\n`; `None` at the end of the stream. A
+/// line over `MAX_LINE` bytes is an `InvalidData` error.
+fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
+    // STEP 3: print what arrives, until the goodbye
+    //   Your read_line of lab 2.
+    // PASO 3: muestra lo que llega, hasta la despedida
+    //   Tu read_line del lab 2.
+
+    // take() keeps a peer that never sends `\n` from filling our memory
     let mut line = Vec::new();
-    // take() keeps a peer that never sends `\n` from filling our memory:
-    // room for MAX_LINE bytes and the `\n`, as in lab 2
     let n = reader
         .by_ref()
         .take(MAX_LINE as u64 + 1)
@@ -136,23 +184,30 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<String>> {
     if n == 0 {
         return Ok(None);
     }
-    let line = match line.strip_suffix(b"\n") {
-        Some(line) => line.strip_suffix(b"\r").unwrap_or(line),
-        None if n > MAX_LINE => {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
-        }
-        // the peer closed in the middle of a line: show what came
-        None => &line,
-    };
-    Ok(Some(String::from_utf8_lossy(line).into_owned()))
+    if n > MAX_LINE && !line.ends_with(b"\n") {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "line too long"));
+    }
+    // (No \n and fewer bytes: the peer closed mid-line; show what came.)
+    Ok(Some(line))
 }
 
 /// Sends every line typed on stdin, until the goodbye word or Ctrl-D.
 fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
+    // STEP 4: send what you type
+    //   For each line of stdin (split(b'\n'); a read of stdin that fails
+    //   counts as its end), return if it is the goodbye word: say_goodbye
+    //   says it. Else send it and its \n, every byte. At the end of stdin,
+    //   return too.
+    // PASO 4: envía lo que escribes
+    //   Por cada línea de stdin (split(b'\n'); una lectura de stdin que
+    //   falla cuenta como su final), regresa si es la despedida: la dice
+    //   say_goodbye. Si no, envíala con su \n, todos los bytes. Al final de
+    //   stdin, regresa también.
+
     // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
     // is; a stdin that fails to read counts as its end
     for line in io::stdin().lock().split(b'\n').map_while(Result::ok) {
-        if is_goodbye(&String::from_utf8_lossy(&line)) {
+        if is_goodbye(&text_of(&line)) {
             return Ok(());
         }
         let mut message = line;
@@ -168,13 +223,14 @@ fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
 /// the peer to close, however long it takes; a real chat would give up after
 /// a while, with set_read_timeout.)
 fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
+    // STEP 5: say adios, and stop sending
+    //   Send `adios` and its \n, then shut down the sending half of the
+    //   connection only (shutdown(Shutdown::Write)): the peer reads the end
+    //   of the stream, and what it still says reaches us.
+    // PASO 5: di adios, y deja de enviar
+    //   Envía `adios` y su \n, y luego cierra solo la mitad de envío de la
+    //   conexión (shutdown(Shutdown::Write)): el otro lado lee el final del
+    //   flujo, y lo que todavía diga nos sigue llegando.
     stream.write_all(b"adios\n")?;
     stream.shutdown(Shutdown::Write)
-}
-
-/// The goodbye word: `adios` or `adiós`, ignoring ASCII case and the spaces
-/// around it.
-fn is_goodbye(line: &str) -> bool {
-    let word = line.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
