@@ -1,11 +1,11 @@
 //! Lab 4: the client of the chat room.
 //!
-//! EN: The same full-duplex client as in lab 3: one thread prints every line
-//!     the room sends, while the main thread sends every line you type. Your
+//! EN: A full-duplex client, as in lab 3: one thread prints every line the
+//!     room sends, while the main thread sends every line you type. Your
 //!     `adios` (or Ctrl-D) says goodbye; the program ends when the server
 //!     answers `adios` or closes. Walkthrough: docs/en/lab4.md
-//! ES: El mismo cliente full-duplex del lab 3: un hilo muestra cada línea que
-//!     envía la sala, mientras el hilo principal envía cada línea que
+//! ES: Un cliente full duplex, como en el lab 3: un hilo muestra cada línea
+//!     que envía la sala, mientras el hilo principal envía cada línea que
 //!     escribes. Tu `adios` (o Ctrl-D) se despide; el programa termina cuando
 //!     el servidor responde `adios` o cierra. Guía: docs/es/lab4.md
 //!
@@ -13,19 +13,24 @@
 //!     terminal 1: cargo run --bin lab4_server
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
-use std::io::{self, ErrorKind};
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
+
+use std::io;
 use std::net::TcpStream;
-use std::process::{self, ExitCode};
-use std::thread;
+use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
-
-/// The longest line we accept from the room (the contract's 64 KiB), not
-/// counting its `\n`.
-// given: step 5 uses it; delete the next line then
-#[allow(dead_code)]
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// Joins the chat room: prints what the others say, sends what you type.
 #[derive(Parser)]
@@ -53,71 +58,74 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let stream =
-        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
-    eprintln!("connected to {addr}");
-
-    // A clone shares the socket: one thread reads it while main writes it.
-    let incoming = stream
-        .try_clone()
-        .context("could not share the connection")?;
-    let printer = thread::spawn(move || {
-        let status = match print_incoming(incoming) {
-            Ok(()) => 0,
-            Err(e) if e.kind() == ErrorKind::InvalidData => {
-                eprintln!("error: {addr} sent a line over 64 KiB");
-                1
-            }
-            // A reset: the server vanished. Like a close, the end.
-            Err(e) => {
-                eprintln!("the connection broke: {e}");
-                0
-            }
-        };
-        // main may be blocked reading the keyboard, and nothing can wake
-        // it: the conversation is over, so end the whole program here.
-        process::exit(status);
-    });
-    // When sending fails, the server has hung up, and the printer will see
-    // the end too: it ends the program once it has printed every line that
-    // came before. So wait for it, whatever happened here; after our adios,
-    // it also waits for the server's answer.
-    let _ = chat(&stream);
-    let _ = printer.join();
-    Ok(())
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 10): the client's two threads.
+    //   Connect (the error names the address) and say so on stderr. Start a
+    //   thread that prints what the room sends (print_incoming, on a
+    //   try_clone of the stream) and then ends the whole program
+    //   (process::exit): main may be blocked reading the keyboard, and
+    //   nothing else can wake it. Its exit status: 0 when the room said
+    //   adios, closed or reset; 1, saying why on stderr, for a line over
+    //   64 KiB (InvalidData). Meanwhile, chat on the main thread; whatever
+    //   chat returns, join the printing thread, which prints every line
+    //   that came and ends the program.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 10): los dos hilos del cliente.
+    //   Conéctate (el error nombra la dirección) y dilo en stderr. Lanza un
+    //   hilo que muestre lo que envía la sala (print_incoming, sobre un
+    //   try_clone del stream) y luego termine todo el programa
+    //   (process::exit): main puede estar bloqueado leyendo el teclado, y
+    //   nada más puede despertarlo. Su estado de salida: 0 cuando la sala
+    //   dijo adios, cerró o mandó un reset; 1, diciendo por qué en stderr,
+    //   para una línea de más de 64 KiB (InvalidData). Mientras, conversa
+    //   en el hilo principal (chat); regrese lo que regrese chat, espera
+    //   (join) al hilo que muestra, que muestra cada línea que llegó y
+    //   termina el programa.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 10: los dos hilos del cliente; mira docs/es/lab4.md, paso 10 / step 10: the client's two threads; see docs/en/lab4.md, step 10"
+    )
 }
 
 /// Prints every line that arrives, until the server says `adios` or closes;
 /// a line over MAX_LINE is an error (InvalidData).
 fn print_incoming(_stream: TcpStream) -> io::Result<()> {
-    // TODO (step 5): read the stream line by line, at most MAX_LINE + 1
-    // bytes for one line (take(), as lab 3's read_line does), and print each
-    // one without its "\r\n" (lines may not be UTF-8: show them lossily).
-    // Return Ok(()) after printing a line that is exactly `adios`, or when
-    // the server closes (say so on stderr); return an InvalidData error for
-    // a line over the limit. Drop the `_` from `_stream`.
+    // TODO (step 11): print what the room sends.
+    //   Read the stream line by line, as read_line does in lab 2 (at most
+    //   MAX_LINE + 1 bytes for one line), and print each one's text
+    //   (text_of: lines may not be UTF-8). Return Ok(()) after printing a
+    //   line that is exactly `adios`, or when the server closes (say so on
+    //   stderr); return an InvalidData error for a line over the limit.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 11): muestra lo que envía la sala.
+    //   Lee el stream línea por línea, como read_line en el lab 2 (a lo más
+    //   MAX_LINE + 1 bytes para una línea), y muestra el texto de cada una
+    //   (text_of: las líneas pueden no ser UTF-8). Regresa Ok(()) después de
+    //   mostrar una línea que sea exactamente `adios`, o cuando el servidor
+    //   cierre (dilo en stderr); devuelve un error InvalidData para una
+    //   línea de más del límite.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 5: muestra lo que envía la sala; mira docs/es/lab4.md, paso 5 / step 5: print what the room sends; see docs/en/lab4.md, step 5"
+        "paso 11: muestra lo que envía la sala; mira docs/es/lab4.md, paso 11 / step 11: print what the room sends; see docs/en/lab4.md, step 11"
     )
 }
 
 /// Sends every line typed; the goodbye word, or the end of input, sends
 /// `adios` and stops. Fails only when sending does (the server hung up).
 fn chat(_stream: &TcpStream) -> io::Result<()> {
-    // TODO (step 6): send every line read from stdin, plus "\n". On the
-    // goodbye word (is_goodbye) or at the end of stdin (a read that fails
-    // counts as its end), send "adios\n" and return. Drop the `_`.
+    // TODO (step 12): send what you type, and adios.
+    //   Send every line read from stdin, and its \n. On the goodbye word
+    //   (is_goodbye) or at the end of stdin (a read that fails counts as
+    //   its end), send `adios\n` and return. (Writing through a &TcpStream
+    //   needs the parameter to be `mut stream`.)
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 12): envía lo que escribes, y adios.
+    //   Envía cada línea que leas de stdin, con su \n. En la despedida
+    //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
+    //   su final), envía `adios\n` y regresa. (Escribir a través de un
+    //   &TcpStream pide que el parámetro sea `mut stream`.)
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: envía lo que escribes, y adios; mira docs/es/lab4.md, paso 6 / step 6: send what you type, and adios; see docs/en/lab4.md, step 6"
+        "paso 12: envía lo que escribes, y adios; mira docs/es/lab4.md, paso 12 / step 12: send what you type, and adios; see docs/en/lab4.md, step 12"
     )
-}
-
-/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
-// given: step 6 uses it; delete the next line then
-#[allow(dead_code)]
-fn is_goodbye(text: &str) -> bool {
-    let word = text.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }

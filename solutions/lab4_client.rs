@@ -1,11 +1,11 @@
 //! Lab 4: the client of the chat room.
 //!
-//! EN: The same full-duplex client as in lab 3: one thread prints every line
-//!     the room sends, while the main thread sends every line you type. Your
+//! EN: A full-duplex client, as in lab 3: one thread prints every line the
+//!     room sends, while the main thread sends every line you type. Your
 //!     `adios` (or Ctrl-D) says goodbye; the program ends when the server
 //!     answers `adios` or closes. Walkthrough: docs/en/lab4.md
-//! ES: El mismo cliente full-duplex del lab 3: un hilo muestra cada línea que
-//!     envía la sala, mientras el hilo principal envía cada línea que
+//! ES: Un cliente full duplex, como en el lab 3: un hilo muestra cada línea
+//!     que envía la sala, mientras el hilo principal envía cada línea que
 //!     escribes. Tu `adios` (o Ctrl-D) se despide; el programa termina cuando
 //!     el servidor responde `adios` o cierra. Guía: docs/es/lab4.md
 //!
@@ -13,17 +13,20 @@
 //!     terminal 1: cargo run --features solutions --bin lab4_server_sol
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io;
+use std::io::ErrorKind; // step 10
+use std::io::Write; // step 12
+use std::io::{BufRead, BufReader, Read}; // step 11
 use std::net::TcpStream;
-use std::process::{self, ExitCode};
-use std::thread;
+use std::process; // step 10
+use std::process::ExitCode;
+use std::thread; // step 10
 
-use anyhow::Context;
+use anyhow::Context; // step 10
 use clap::Parser;
-
-/// The longest line we accept from the room (the contract's 64 KiB), not
-/// counting its `\n`.
-const MAX_LINE: usize = 64 * 1024;
+// The kit's helpers (given/lines.rs): the line limit, the goodbye word, and
+// a line's bytes as text.
+use given::{MAX_LINE, is_goodbye, text_of};
 
 /// Joins the chat room: prints what the others say, sends what you type.
 #[derive(Parser)]
@@ -52,6 +55,27 @@ fn main() -> ExitCode {
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
 fn run(args: Args) -> anyhow::Result<()> {
+    // STEP 10: the client's two threads
+    //   Connect (the error names the address) and say so on stderr. Start a
+    //   thread that prints what the room sends (print_incoming, on a
+    //   try_clone of the stream) and then ends the whole program
+    //   (process::exit): main may be blocked reading the keyboard, and
+    //   nothing else can wake it. Its exit status: 0 when the room said
+    //   adios, closed or reset; 1, saying why on stderr, for a line over
+    //   64 KiB (InvalidData). Meanwhile, chat on the main thread; whatever
+    //   chat returns, join the printing thread, which prints every line
+    //   that came and ends the program.
+    // PASO 10: los dos hilos del cliente
+    //   Conéctate (el error nombra la dirección) y dilo en stderr. Lanza un
+    //   hilo que muestre lo que envía la sala (print_incoming, sobre un
+    //   try_clone del stream) y luego termine todo el programa
+    //   (process::exit): main puede estar bloqueado leyendo el teclado, y
+    //   nada más puede despertarlo. Su estado de salida: 0 cuando la sala
+    //   dijo adios, cerró o mandó un reset; 1, diciendo por qué en stderr,
+    //   para una línea de más de 64 KiB (InvalidData). Mientras, conversa
+    //   en el hilo principal (chat); regrese lo que regrese chat, espera
+    //   (join) al hilo que muestra, que muestra cada línea que llegó y
+    //   termina el programa.
     let addr = format!("{}:{}", args.host, args.port);
     let stream =
         TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
@@ -90,6 +114,19 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// Prints every line that arrives, until the server says `adios` or closes;
 /// a line over MAX_LINE is an error (InvalidData).
 fn print_incoming(stream: TcpStream) -> io::Result<()> {
+    // STEP 11: print what the room sends
+    //   Read the stream line by line, as read_line does in lab 2 (at most
+    //   MAX_LINE + 1 bytes for one line), and print each one's text
+    //   (text_of: lines may not be UTF-8). Return Ok(()) after printing a
+    //   line that is exactly `adios`, or when the server closes (say so on
+    //   stderr); return an InvalidData error for a line over the limit.
+    // PASO 11: muestra lo que envía la sala
+    //   Lee el stream línea por línea, como read_line en el lab 2 (a lo más
+    //   MAX_LINE + 1 bytes para una línea), y muestra el texto de cada una
+    //   (text_of: las líneas pueden no ser UTF-8). Regresa Ok(()) después de
+    //   mostrar una línea que sea exactamente `adios`, o cuando el servidor
+    //   cierre (dilo en stderr); devuelve un error InvalidData para una
+    //   línea de más del límite.
     let mut reader = BufReader::new(stream);
     loop {
         let mut line = Vec::new();
@@ -105,9 +142,7 @@ fn print_incoming(stream: TcpStream) -> io::Result<()> {
         if n > MAX_LINE && !line.ends_with(b"\n") {
             return Err(io::Error::new(ErrorKind::InvalidData, "line too long"));
         }
-        let text = String::from_utf8_lossy(&line);
-        let text = text.strip_suffix('\n').unwrap_or(&text);
-        let text = text.strip_suffix('\r').unwrap_or(text);
+        let text = text_of(&line);
         println!("{text}");
         if text == "adios" {
             return Ok(());
@@ -118,19 +153,24 @@ fn print_incoming(stream: TcpStream) -> io::Result<()> {
 /// Sends every line typed; the goodbye word, or the end of input, sends
 /// `adios` and stops. Fails only when sending does (the server hung up).
 fn chat(mut stream: &TcpStream) -> io::Result<()> {
+    // STEP 12: send what you type, and adios
+    //   Send every line read from stdin, and its \n. On the goodbye word
+    //   (is_goodbye) or at the end of stdin (a read that fails counts as
+    //   its end), send `adios\n` and return. (Writing through a &TcpStream
+    //   needs the parameter to be `mut stream`.)
+    // PASO 12: envía lo que escribes, y adios
+    //   Envía cada línea que leas de stdin, con su \n. En la despedida
+    //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
+    //   su final), envía `adios\n` y regresa. (Escribir a través de un
+    //   &TcpStream pide que el parámetro sea `mut stream`.)
+
     // a stdin that fails to read counts as its end
     for mut line in io::stdin().lock().split(b'\n').map_while(Result::ok) {
-        if is_goodbye(&String::from_utf8_lossy(&line)) {
+        if is_goodbye(&text_of(&line)) {
             break;
         }
         line.push(b'\n');
         stream.write_all(&line)?;
     }
     stream.write_all(b"adios\n")
-}
-
-/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
-fn is_goodbye(text: &str) -> bool {
-    let word = text.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
 }
