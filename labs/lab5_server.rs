@@ -20,30 +20,38 @@
 //!     terminal 1: cargo run --bin lab5_server
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
-// Given code that your steps call is unused until they do: delete the next
-// line after step 7, and the compiler shows you anything no step calls yet.
-#![allow(dead_code)]
+// EN: Until your steps use them, some names below (and some of the kit's
+//     helpers imported from given/) are unused: this line keeps the
+//     compiler quiet about them. Delete it when you finish, and the
+//     compiler shows you anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
+//     las ayudas del kit que se importan de given/) no se usan: esta línea
+//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
+//     el compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]
 
 use std::collections::HashSet;
-use std::io::{self, BufRead, ErrorKind};
+use std::io::{self, BufRead};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Parser;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::BufReader;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::broadcast;
 use tokio::sync::mpsc::{self, Receiver};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+// The kit's helpers (given/): what the contract needs and this lab does not
+// teach. Read them there; given/tasks.rs holds the lingering close.
+use given::close::CLOSING;
+use given::tasks::linger;
+use given::{MAX_LINE, is_about_one_client, is_goodbye, printable, raise_open_file_limit, text_of};
 
-/// The longest line a client may send (64 KiB, as in lab 2).
-const MAX_LINE: usize = 64 * 1024;
 /// How many bytes a client's reader takes from its socket at once: small,
 /// so that 10,000 clients hold little (a longer line takes more reads).
 const READ_BUFFER: usize = 1024;
@@ -56,13 +64,6 @@ const FEED_LEN: usize = 64 * 1024;
 const BATCH_BYTES: usize = 64 * 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// After our end of stream (FIN), how long a client may stay silent, not
-/// closing, before the server closes the socket anyway.
-const LINGER: Duration = Duration::from_secs(2);
-/// The most a reader lingers after its writer's FIN, for a client that
-/// keeps talking (it is still reading what was sent), and the most the
-/// room's close waits for its clients' tasks before the server exits anyway.
-const CLOSING: Duration = Duration::from_secs(3);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -112,46 +113,37 @@ async fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-async fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let listener = TcpListener::bind(&addr)
-        .await
-        .with_context(|| format!("could not listen on {addr}"))?;
-    // the tests read this line: keep it
-    eprintln!("listening on {}", listener.local_addr()?);
-    raise_open_file_limit();
-
-    let (feed, _) = broadcast::channel(FEED_LEN);
-    let room = Room::new(Mutex::new(Members {
-        clients: HashSet::new(),
-        feed,
-    }));
-    // Every client's tasks, so that closing can wait for all of them.
-    let tasks = TaskTracker::new();
-    let mut keyboard = operator();
-    let ctrl_c = on_ctrl_c();
-    // Until the operator says goodbye: admit every client that connects.
-    while let Some(accepted) = next_client(&listener, &mut keyboard, &ctrl_c, &room).await {
-        match accepted {
-            Ok((stream, addr)) => admit(&room, &tasks, stream, addr),
-            Err(e) => {
-                eprintln!("error: could not accept a client: {e}");
-                // Out of file descriptors (or memory), accept() would fail
-                // again at once: give the system a moment. A client that
-                // was gone before we took it is no reason to wait.
-                if !is_about_one_client(&e) {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            }
-        }
-    }
-    drop(listener); // late clients are refused, not left waiting
-    close_room(&room, &tasks).await;
-    eprintln!("closed");
-    Ok(())
+async fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO (step 1): listen, take clients in, and close the room.
+    //   Listen as in lab 4, but with tokio's TcpListener (bind(...).await),
+    //   and raise_open_file_limit(). Make the room: no clients yet, and a
+    //   feed, broadcast::channel(FEED_LEN) (keep its Sender; the Receiver
+    //   can go). Make a TaskTracker for every client's tasks, the
+    //   operator's keyboard (operator()) and the Ctrl-C token (on_ctrl_c()).
+    //   Then, while next_client gives one: admit it, or say why accept
+    //   failed (and wait 100 ms with tokio::time::sleep unless the error is
+    //   about one client only). Then drop the listener (late clients are
+    //   refused), close the room, and say `closed` on stderr.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 1): escucha, recibe a los clientes, y cierra la sala.
+    //   Escucha como en el lab 4, pero con el TcpListener de tokio
+    //   (bind(...).await), y raise_open_file_limit(). Haz la sala: todavía
+    //   sin clientes, y un canal de la sala, broadcast::channel(FEED_LEN)
+    //   (guarda su Sender; el Receiver puede irse). Haz un TaskTracker para
+    //   las tareas de todos los clientes, el teclado del operador
+    //   (operator()) y el token de Ctrl-C (on_ctrl_c()). Después, mientras
+    //   next_client te dé uno: admítelo, o di por qué falló el accept (y
+    //   espera 100 ms con tokio::time::sleep, salvo que el error sea de un
+    //   solo cliente). Al final suelta el listener (los que lleguen tarde
+    //   son rechazados), cierra la sala y di `closed` en stderr.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 1: escucha, recibe a los clientes, y cierra la sala; mira docs/es/lab5.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab5.md, step 1"
+    )
 }
 
-/// The operator's keyboard: a channel that brings each line typed on stdin.
+/// The operator's keyboard: a channel that brings each line typed on stdin,
+/// as printable text. None once stdin ends.
 fn operator() -> Receiver<String> {
     let (lines, keyboard) = mpsc::channel(16);
     // Reading stdin blocks until the operator presses Enter. In a task it
@@ -161,7 +153,7 @@ fn operator() -> Receiver<String> {
         for line in io::stdin().lock().split(b'\n') {
             let Ok(line) = line else { break };
             // Fails once main has dropped the keyboard: the server is closing.
-            if lines.blocking_send(decode(&line)).is_err() {
+            if lines.blocking_send(printable(&text_of(&line))).is_err() {
                 break;
             }
         }
@@ -194,74 +186,100 @@ async fn next_client(
     _ctrl_c: &CancellationToken,
     _room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
-    // TODO (step 1): wait for whichever comes first, again and again: a
-    // client at the listener (hand it back), Ctrl-C or the goodbye word
-    // (None), or another line of the operator (relay it to everyone as
-    // `[server] text`, then wait again). Drop the `_` from the names.
+    // TODO (step 2): wait for whatever comes first.
+    //   Again and again, wait for whichever comes first (tokio::select!):
+    //   a client at the listener (return it); Ctrl-C (return None); or a
+    //   line of the operator: the goodbye word returns None, any other
+    //   line goes to everyone as `[server] text` (relay), and you wait
+    //   again. Once stdin ends, keyboard.recv() gives None at once, every
+    //   time: that branch must then stop taking part, or the loop spins.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 2): espera lo que llegue primero.
+    //   Una y otra vez, espera lo que llegue primero (tokio::select!): un
+    //   cliente en el listener (devuélvelo); Ctrl-C (devuelve None); o una
+    //   línea del operador: la despedida devuelve None, cualquier otra
+    //   línea va a todos como `[server] texto` (relay), y vuelves a
+    //   esperar. Cuando stdin termina, keyboard.recv() da None al instante,
+    //   cada vez: esa rama debe dejar de participar, o el bucle gira sin
+    //   parar.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: el bucle de accept, con select!; mira docs/es/lab5.md, paso 1 / step 1: the accept loop, with select!; see docs/en/lab5.md, step 1"
-    )
-}
-
-/// Whether an error of accept() is about one client only (it reset, or
-/// vanished, before we took it), rather than about the server (out of file
-/// descriptors or memory: then accept() fails again at once).
-fn is_about_one_client(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::ConnectionAborted
-            | ErrorKind::ConnectionReset
-            | ErrorKind::NotConnected
-            | ErrorKind::Interrupted
-            | ErrorKind::TimedOut
-            | ErrorKind::NetworkDown
-            | ErrorKind::NetworkUnreachable
-            | ErrorKind::HostUnreachable
-            // A listening socket never gets an invalid argument of its own:
-            // this is a client whose address could not be read (Wine
-            // reports a client that reset in the backlog so).
-            | ErrorKind::InvalidInput
+        "paso 2: espera lo que llegue primero; mira docs/es/lab5.md, paso 2 / step 2: wait for whatever comes first; see docs/en/lab5.md, step 2"
     )
 }
 
 /// Puts a new client in the room and starts its two tasks: one reads what
 /// it says, one writes what the room says.
-fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) {
-    // The writer sends whole batches: Nagle's delay would only add latency.
-    let _ = stream.set_nodelay(true);
-    let (from_client, to_client) = stream.into_split();
-    let hang_up = CancellationToken::new();
-    // lock() fails only if a task panicked while holding it: a bug, not a client
-    let mut members = room.lock().unwrap();
-    // Subscribed while we hold the lock: the client hears everything said
-    // from now on, and cannot speak before the room knows it.
-    let feed = members.feed.subscribe();
-    tasks.spawn(write_to_client(to_client, feed, addr, hang_up.clone()));
-    tasks.spawn(handle_client(
-        Arc::clone(room),
-        from_client,
-        addr,
-        hang_up.clone(),
-    ));
-    relay(&members, &format!("* {addr} joined\n"), Some(addr));
-    members.clients.insert(addr);
-    // The transcript on stdout: from this line on, the client hears the room.
-    println!("* {addr} joined");
+fn admit(_room: &Room, _tasks: &TaskTracker, _stream: TcpStream, _addr: SocketAddr) {
+    // TODO (step 3): a client joins: its two tasks.
+    //   Turn off Nagle's delay (set_nodelay: the writer sends whole
+    //   batches) and split the stream into its reading and writing halves
+    //   (into_split). Make a CancellationToken, `hang_up`: the writer
+    //   cancels it when it ends the stream. With the room locked: subscribe
+    //   to the feed (so the client hears everything from now on), spawn
+    //   the writer (write_to_client) and the reader (handle_client) on the
+    //   tracker, each with a clone of `hang_up`, tell the others it joined
+    //   (relay), put it in the room, and print `* IP:PORT joined`.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 3): un cliente entra: sus dos tareas.
+    //   Apaga el retraso de Nagle (set_nodelay: el escritor envía tandas
+    //   enteras) y parte el stream en su mitad de lectura y su mitad de
+    //   escritura (into_split). Haz un CancellationToken, `hang_up`: el
+    //   escritor lo cancela cuando termina el flujo. Con la sala tomada:
+    //   suscríbete al canal de la sala (subscribe: así el cliente oye todo
+    //   desde ahora), crea la escritora (write_to_client) y la lectora
+    //   (handle_client) en el tracker, cada una con un clon de `hang_up`,
+    //   avisa a los demás que entró (relay), mételo en la sala y escribe
+    //   `* IP:PORT joined`.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 3: un cliente entra: sus dos tareas; mira docs/es/lab5.md, paso 3 / step 3: a client joins: its two tasks; see docs/en/lab5.md, step 3"
+    )
+}
+
+/// Puts `lines` (whole lines, each ending in `\n`) on the room's feed, for
+/// every client but `from`. It never waits: the room is locked.
+fn relay(_members: &Members, _lines: &str, _from: Option<SocketAddr>) {
+    // TODO (step 3): a client joins: its two tasks.
+    //   Send the lines on the feed, once, for everyone: Said::Lines with
+    //   `from` and the text (an Arc<str>). send() fails only when nobody is
+    //   listening: nobody to tell.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 3): un cliente entra: sus dos tareas.
+    //   Envía las líneas por el canal de la sala, una vez, para todos:
+    //   Said::Lines con `from` y el texto (un Arc<str>). send() solo falla
+    //   cuando nadie escucha: no hay a quién avisarle.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 3: un cliente entra: sus dos tareas; mira docs/es/lab5.md, paso 3 / step 3: a client joins: its two tasks; see docs/en/lab5.md, step 3"
+    )
 }
 
 /// Sends the client what the room says, until its last words (or until it
 /// falls too far behind, or a write fails); then ends the stream (FIN) and
 /// tells its reader task, which lingers before the socket closes.
 async fn write_to_client(
-    mut to_client: OwnedWriteHalf,
-    mut feed: broadcast::Receiver<Said>,
-    me: SocketAddr,
-    hang_up: CancellationToken,
+    _to_client: OwnedWriteHalf,
+    _feed: broadcast::Receiver<Said>,
+    _me: SocketAddr,
+    _hang_up: CancellationToken,
 ) {
-    let _ = send_feed(&mut to_client, &mut feed, me).await;
-    // The client reads every byte sent, then the end of the stream.
-    let _ = to_client.shutdown().await;
-    hang_up.cancel();
+    // TODO (step 4): the writer task.
+    //   Send the client the feed (send_feed; when it fails, the client
+    //   fell behind or a write failed: that is the end too). Then end the
+    //   stream (shutdown().await on the writing half: a half-close) and
+    //   cancel `hang_up`, so that the reader task stops and lingers.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 4): la tarea escritora.
+    //   Envíale al cliente el canal de la sala (send_feed; cuando falla, el
+    //   cliente se quedó atrás o falló una escritura: también es el final).
+    //   Luego termina el flujo (shutdown().await sobre la mitad de
+    //   escritura: un semicierre) y cancela `hang_up`, para que la tarea
+    //   lectora se detenga y espere antes de cerrar.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 4: la tarea escritora; mira docs/es/lab5.md, paso 4 / step 4: the writer task; see docs/en/lab5.md, step 4"
+    )
 }
 
 /// Sends the client, in batches, what the room says for it, up to its last
@@ -271,22 +289,78 @@ async fn send_feed(
     _feed: &mut broadcast::Receiver<Said>,
     _me: SocketAddr,
 ) -> io::Result<()> {
-    // TODO (step 2): take from the feed what is for this client (not its
-    // own lines, not someone else's farewell), a batch at a time, and send
-    // each batch with write_batch; return Ok(()) once its farewell is sent,
-    // and an error if it fell too far behind. Drop the `_` from the names.
+    // TODO (step 4): the writer task.
+    //   Again and again: wait for the next thing said (feed.recv().await;
+    //   an error means the client fell FEED_LEN messages behind: return
+    //   the `lagged` error), gather a batch from it (gather), write the
+    //   batch if it holds anything (write_batch), and return once it held
+    //   the client's last words.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 4): la tarea escritora.
+    //   Una y otra vez: espera lo siguiente que se diga (feed.recv().await;
+    //   un error quiere decir que el cliente se quedó FEED_LEN mensajes
+    //   atrás: devuelve el error `lagged`), junta una tanda a partir de ello
+    //   (gather), escribe la tanda si tiene algo (write_batch) y regresa
+    //   cuando traía las últimas palabras del cliente.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 2: envía lo que dice la sala; mira docs/es/lab5.md, paso 2 / step 2: send what the room says; see docs/en/lab5.md, step 2"
+        "paso 4: la tarea escritora; mira docs/es/lab5.md, paso 4 / step 4: the writer task; see docs/en/lab5.md, step 4"
+    )
+}
+
+/// The error of a client that fell too far behind the room's feed.
+fn lagged() -> io::Error {
+    io::Error::other("fell too far behind")
+}
+
+/// What is for client `me` in `first` and in everything already said after
+/// it, up to BATCH_BYTES: the texts to send, and whether its last words are
+/// among them. Fails if the client fell FEED_LEN messages behind.
+fn gather(
+    _first: Said,
+    _feed: &mut broadcast::Receiver<Said>,
+    _me: SocketAddr,
+) -> io::Result<(Vec<Arc<str>>, bool)> {
+    // TODO (step 5): a batch of what the room said.
+    //   Starting from `first`, take what is for this client: lines not its
+    //   own (Lines whose `from` is not `me`), and last words for it or for
+    //   everyone (Farewell whose `to` is None or `me`: they end the batch,
+    //   and it is the last). Keep taking what is already waiting
+    //   (try_recv, which never waits) until nothing is (Empty), or the
+    //   batch holds BATCH_BYTES; another error of try_recv is `lagged`.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 5): una tanda de lo que dijo la sala.
+    //   Empezando por `first`, toma lo que es para este cliente: las líneas
+    //   que no son suyas (Lines cuyo `from` no es `me`) y las últimas
+    //   palabras para él o para todos (Farewell cuyo `to` es None o `me`:
+    //   terminan la tanda, y es la última). Sigue tomando lo que ya está
+    //   esperando (try_recv, que nunca espera) hasta que no haya nada
+    //   (Empty) o la tanda tenga BATCH_BYTES; otro error de try_recv es
+    //   `lagged`.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 5: una tanda de lo que dijo la sala; mira docs/es/lab5.md, paso 5 / step 5: a batch of what the room said; see docs/en/lab5.md, step 5"
     )
 }
 
 /// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(_to_client: &mut OwnedWriteHalf, _batch: &[Arc<str>]) -> io::Result<()> {
-    // TODO (step 3): send the batch's text, every byte of it; give up with
-    // an error on a write that makes no progress for WRITE_TIMEOUT. Drop the
-    // `_` from the names.
+    // TODO (step 6): write a batch, never stuck.
+    //   Make one text of the batch (concat) and write it: each write()
+    //   takes what fits, so loop on what is left. Give each write
+    //   WRITE_TIMEOUT (tokio::time::timeout): a write that makes no
+    //   progress for that long is an error (TimedOut), and so is one that
+    //   writes 0 bytes (WriteZero).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 6): escribe una tanda sin atorarte.
+    //   Haz un solo texto de la tanda (concat) y escríbelo: cada write()
+    //   toma lo que quepa, así que da vueltas sobre lo que falta. Dale a
+    //   cada write WRITE_TIMEOUT (tokio::time::timeout): una escritura que
+    //   no avanza en ese tiempo es un error (TimedOut), y también lo es una
+    //   que escribe 0 bytes (WriteZero).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 3: escribe una tanda sin atorarte; mira docs/es/lab5.md, paso 3 / step 3: write a batch, never stuck; see docs/en/lab5.md, step 3"
+        "paso 6: escribe una tanda sin atorarte; mira docs/es/lab5.md, paso 6 / step 6: write a batch, never stuck; see docs/en/lab5.md, step 6"
     )
 }
 
@@ -298,47 +372,30 @@ async fn handle_client(
     _addr: SocketAddr,
     _hang_up: CancellationToken,
 ) {
-    // TODO (step 4): read the client's lines (hear, through a BufReader of
-    // READ_BUFFER bytes) until it says goodbye, leaves, breaks a rule, or
-    // its writer hangs up, whichever comes first; say what it said, then
-    // leave the room with the right last words, then linger. Drop the `_`
-    // from the names.
+    // TODO (step 7): the reader task.
+    //   Lab 4's reader (gather the lines that came together, say them, stop
+    //   at the goodbye, a line too long or the end, leave with the last
+    //   words), through a BufReader of READ_BUFFER bytes
+    //   (with_capacity), with one thing more: the writer may hang up first
+    //   (it dropped a client that stopped reading), and the client may be
+    //   silent; so wait (tokio::select!) for whichever comes first, a line
+    //   (hear) or `hang_up` being cancelled (that is the end). After
+    //   leaving the room, linger (given).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 7): la tarea lectora.
+    //   El lector del lab 4 (juntar las líneas que llegaron juntas, decirlas,
+    //   detenerse en la despedida, una línea demasiado larga o el final,
+    //   salir con las últimas palabras), a través de un BufReader de
+    //   READ_BUFFER bytes (with_capacity), con una cosa más: el escritor
+    //   puede colgar primero (soltó a un cliente que dejó de leer), y el
+    //   cliente puede estar callado; así que espera (tokio::select!) lo que
+    //   llegue primero, una línea (hear) o que se cancele `hang_up` (ese es
+    //   el final). Después de salir de la sala, espera antes de cerrar
+    //   (linger, dado).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 4: reenvía lo que dice el cliente; mira docs/es/lab5.md, paso 4 / step 4: relay what the client says; see docs/en/lab5.md, step 4"
+        "paso 7: la tarea lectora; mira docs/es/lab5.md, paso 7 / step 7: the reader task; see docs/en/lab5.md, step 7"
     )
-}
-
-/// The lingering close: reads and throws away whatever the client still
-/// sends until it closes too (or resets); after its writer's end of stream
-/// (FIN), only until it has been silent for LINGER, or for CLOSING at most.
-/// Closing a socket with the client's data unread makes the system send a
-/// reset, and a reset destroys what the client has not read yet: its last
-/// lines, and its adios.
-async fn linger(_reader: &mut BufReader<OwnedReadHalf>, _hang_up: &CancellationToken) {
-    // TODO (step 7): drain until the writer hangs up (or, if the client
-    // closes first, stop there); then drain again, now until LINGER of
-    // silence, and for CLOSING at most. Drop the `_` from the names.
-    todo!(
-        "paso 7: espera antes de cerrar; mira docs/es/lab5.md, paso 7 / step 7: linger before closing; see docs/en/lab5.md, step 7"
-    )
-}
-
-/// Reads and throws away what the client sends, into the reader's own
-/// buffer, until it closes or resets, or (with a limit) is that long silent.
-async fn drain(reader: &mut BufReader<OwnedReadHalf>, silence: Option<Duration>) {
-    loop {
-        let read = match silence {
-            Some(limit) => match tokio::time::timeout(limit, reader.fill_buf()).await {
-                Ok(read) => read.map(<[u8]>::len),
-                Err(_) => return, // silent for that long
-            },
-            None => reader.fill_buf().await.map(<[u8]>::len),
-        };
-        match read {
-            Ok(n @ 1..) => reader.consume(n),
-            _ => return, // it closed (0 bytes), or reset
-        }
-    }
 }
 
 /// What one line from a client brought.
@@ -349,124 +406,77 @@ enum Heard {
     End,
 }
 
-/// Reads one line: at most MAX_LINE bytes, shown lossily if not UTF-8.
+/// Reads one line: at most MAX_LINE bytes, as printable text.
 async fn hear(_reader: &mut BufReader<OwnedReadHalf>) -> Heard {
-    // TODO (step 5): read one line, at most MAX_LINE bytes, and tell what
-    // it brought (decode and is_goodbye say what its text is). Drop the `_`.
+    // TODO (step 8): read one line, with the limit.
+    //   Lab 4's hear, with tokio's reader: take and read_until are the
+    //   same, and read_until is awaited (.await).
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 8): lee una línea, con el límite.
+    //   El hear del lab 4, con el lector de tokio: take y read_until son
+    //   los mismos, y a read_until se le espera (.await).
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 5: lee una línea, con el límite; mira docs/es/lab5.md, paso 5 / step 5: read one line, with the limit; see docs/en/lab5.md, step 5"
+        "paso 8: lee una línea, con el límite; mira docs/es/lab5.md, paso 8 / step 8: read one line, with the limit; see docs/en/lab5.md, step 8"
     )
 }
 
 /// Relays what the client said (whole lines) to the others and prints it,
 /// while the client is in the room.
-fn say(room: &Room, addr: SocketAddr, said: &mut String) {
-    if !said.is_empty() {
-        let members = room.lock().unwrap();
-        // Once the operator closed the room, nobody would receive the lines:
-        // they are not said at all, so the transcript shows only delivered ones.
-        if members.clients.contains(&addr) {
-            relay(&members, said, Some(addr));
-            // Printed once on the feed (and before anyone can join or leave):
-            // a line the operator sees is one the shutdown will deliver.
-            // (Writing to stdout blocks, briefly: a real server would log
-            // through a task of its own.)
-            print!("{said}");
-        }
-        said.clear();
-    }
-}
-
-/// Puts `lines` (whole lines, each ending in `\n`) on the room's feed, for
-/// every client but `from`. It never waits: the room is locked.
-fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
-    // One copy of the text for every client: each writer clones the Arc.
-    // send() fails only when nobody is in the room: nobody to tell.
-    let _ = members.feed.send(Said::Lines(from, Arc::from(lines)));
+fn say(_room: &Room, _addr: SocketAddr, _said: &mut String) {
+    // TODO (step 9): in and out of the room.
+    //   Lab 4's say: with the room locked, and only while the client is in
+    //   it, relay what it said and print it; then empty `said`.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 9): entrar y salir de la sala.
+    //   El say del lab 4: con la sala tomada, y solo mientras el cliente
+    //   esté en ella, reenvía lo que dijo y escríbelo; luego vacía `said`.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 9: entrar y salir de la sala; mira docs/es/lab5.md, paso 9 / step 9: in and out of the room; see docs/en/lab5.md, step 9"
+    )
 }
 
 /// Takes the client out of the room, says `farewell` to it after what was
 /// already said to it, and tells the others it left.
-fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
-    let mut members = room.lock().unwrap();
-    // Not in the room any more: the server is closing and said adios already.
-    if !members.clients.remove(&addr) {
-        return;
-    }
-    // Its writer sends what was said before, the farewell (nothing if it
-    // left without one), and ends. (If the writer already hung up, nobody
-    // reads it: harmless.)
-    let text = farewell.map(|farewell| format!("{farewell}\n"));
-    let farewell = Said::Farewell(Some(addr), Arc::from(text.unwrap_or_default()));
-    let _ = members.feed.send(farewell);
-    relay(&members, &format!("* {addr} left\n"), Some(addr));
-    println!("* {addr} left");
+fn leave(_room: &Room, _addr: SocketAddr, _farewell: Option<&str>) {
+    // TODO (step 9): in and out of the room.
+    //   With the room locked, take the client out (if it was not in it any
+    //   more, there is nothing to do). Put its last words on the feed
+    //   (Said::Farewell for it: an empty text if it has none, so that its
+    //   writer still ends), tell the others it left (relay), and print
+    //   `* IP:PORT left`.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 9): entrar y salir de la sala.
+    //   Con la sala tomada, saca al cliente (si ya no estaba, no hay nada
+    //   que hacer). Pon sus últimas palabras en el canal de la sala
+    //   (Said::Farewell para él: un texto vacío si no tiene, para que su
+    //   escritor termine de todos modos), diles a los demás que se fue
+    //   (relay) y escribe `* IP:PORT left`.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
+    todo!(
+        "paso 9: entrar y salir de la sala; mira docs/es/lab5.md, paso 9 / step 9: in and out of the room; see docs/en/lab5.md, step 9"
+    )
 }
 
 /// Closes the room: every client gets `adios` after what was already said,
 /// and the server waits for every task to finish, at most CLOSING.
 async fn close_room(_room: &Room, _tasks: &TaskTracker) {
-    // TODO (step 6): empty the room and say adios to everyone, behind what
-    // was said before; then wait for every client's tasks to end, for
-    // CLOSING at most. Drop the `_` from the names.
+    // TODO (step 10): the close.
+    //   With the room locked, and in a block of its own (the lock must be
+    //   let go before any .await): empty the room, and say `adios\n` to
+    //   everyone on the feed (Said::Farewell for None), behind everything
+    //   said before. Then close the tracker (no more tasks) and wait for
+    //   its tasks to end (wait), for CLOSING at most.
+    //   (Drop the `_` from a parameter's name when you use it.)
+    // TODO (paso 10): el cierre.
+    //   Con la sala tomada, y en un bloque propio (el cerrojo debe soltarse
+    //   antes de cualquier .await): vacía la sala y dile `adios\n` a todos
+    //   por el canal de la sala (Said::Farewell para None), detrás de todo
+    //   lo que se dijo antes. Luego cierra el tracker (no más tareas) y
+    //   espera a que terminen sus tareas (wait), CLOSING como mucho.
+    //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: cierra la sala y espera; mira docs/es/lab5.md, paso 6 / step 6: close the room and wait; see docs/en/lab5.md, step 6"
+        "paso 10: el cierre; mira docs/es/lab5.md, paso 10 / step 10: the close; see docs/en/lab5.md, step 10"
     )
 }
-
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
-/// control character but tab shown as U+FFFD too: a `\r` or an escape
-/// sequence from one client must not move the cursor on the others' screens.
-fn decode(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    let text = text.strip_suffix('\n').unwrap_or(&text);
-    let text = text.strip_suffix('\r').unwrap_or(text);
-    text.chars()
-        .map(|c| match c {
-            '\t' => c,
-            c if c.is_control() => char::REPLACEMENT_CHARACTER,
-            c => c,
-        })
-        .collect()
-}
-
-/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
-fn is_goodbye(text: &str) -> bool {
-    let word = text.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
-}
-
-/// Each client is an open file (its socket), and many systems start a
-/// process with a limit of 1,024 of them (macOS: 256). As many servers do,
-/// raise it to the most the system allows, and say so; if that is still
-/// little, say what to do.
-#[cfg(unix)]
-fn raise_open_file_limit() {
-    use rlimit::Resource;
-    // Fewer than this, and the room is small.
-    const ENOUGH: u64 = 10_000;
-    let Ok((before, _)) = rlimit::getrlimit(Resource::NOFILE) else {
-        return;
-    };
-    // Up to the hard limit (on macOS, to its cap below it too).
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(now) if now > before => eprintln!("open files: raised the limit from {before} to {now}"),
-        Ok(now) => eprintln!("open files: the limit is {now}"),
-        Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
-    }
-    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
-        return;
-    };
-    if soft < ENOUGH {
-        eprintln!(
-            "open files: room for about {soft} clients at most; for more, the hard limit \
-             ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
-             server, or a `nofile` line in /etc/security/limits.conf (macOS: `sudo launchctl \
-             limit maxfiles {ENOUGH} {ENOUGH}`)"
-        );
-    }
-}
-
-/// Windows has no limit on open sockets per process.
-#[cfg(not(unix))]
-fn raise_open_file_limit() {}

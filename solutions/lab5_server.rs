@@ -21,25 +21,33 @@
 //!     terminals 2, 3...: cargo run --features solutions --bin lab4_client_sol
 
 use std::collections::HashSet;
-use std::io::{self, BufRead, ErrorKind};
+use std::io::ErrorKind; // step 6
+use std::io::{self, BufRead};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::Context;
+use anyhow::Context; // step 1
 use clap::Parser;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncBufReadExt; // step 8
+use tokio::io::AsyncReadExt; // step 8
+use tokio::io::AsyncWriteExt; // step 4
+use tokio::io::BufReader;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::broadcast::{self, error::TryRecvError};
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::TryRecvError; // step 5
 use tokio::sync::mpsc::{self, Receiver};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+// The kit's helpers (given/): what the contract needs and this lab does not
+// teach. Read them there; given/tasks.rs holds the lingering close.
+use given::close::CLOSING;
+use given::tasks::linger;
+use given::{MAX_LINE, is_about_one_client, is_goodbye, printable, raise_open_file_limit, text_of};
 
-/// The longest line a client may send (64 KiB, as in lab 2).
-const MAX_LINE: usize = 64 * 1024;
 /// How many bytes a client's reader takes from its socket at once: small,
 /// so that 10,000 clients hold little (a longer line takes more reads).
 const READ_BUFFER: usize = 1024;
@@ -52,13 +60,6 @@ const FEED_LEN: usize = 64 * 1024;
 const BATCH_BYTES: usize = 64 * 1024;
 /// How long one write to a client may stay stuck before the room drops it.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// After our end of stream (FIN), how long a client may stay silent, not
-/// closing, before the server closes the socket anyway.
-const LINGER: Duration = Duration::from_secs(2);
-/// The most a reader lingers after its writer's FIN, for a client that
-/// keeps talking (it is still reading what was sent), and the most the
-/// room's close waits for its clients' tasks before the server exits anyway.
-const CLOSING: Duration = Duration::from_secs(3);
 
 /// A chat room: every line a client sends goes to all the others.
 #[derive(Parser)]
@@ -109,6 +110,27 @@ async fn main() -> ExitCode {
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
 async fn run(args: Args) -> anyhow::Result<()> {
+    // STEP 1: listen, take clients in, and close the room
+    //   Listen as in lab 4, but with tokio's TcpListener (bind(...).await),
+    //   and raise_open_file_limit(). Make the room: no clients yet, and a
+    //   feed, broadcast::channel(FEED_LEN) (keep its Sender; the Receiver
+    //   can go). Make a TaskTracker for every client's tasks, the
+    //   operator's keyboard (operator()) and the Ctrl-C token (on_ctrl_c()).
+    //   Then, while next_client gives one: admit it, or say why accept
+    //   failed (and wait 100 ms with tokio::time::sleep unless the error is
+    //   about one client only). Then drop the listener (late clients are
+    //   refused), close the room, and say `closed` on stderr.
+    // PASO 1: escucha, recibe a los clientes, y cierra la sala
+    //   Escucha como en el lab 4, pero con el TcpListener de tokio
+    //   (bind(...).await), y raise_open_file_limit(). Haz la sala: todavía
+    //   sin clientes, y un canal de la sala, broadcast::channel(FEED_LEN)
+    //   (guarda su Sender; el Receiver puede irse). Haz un TaskTracker para
+    //   las tareas de todos los clientes, el teclado del operador
+    //   (operator()) y el token de Ctrl-C (on_ctrl_c()). Después, mientras
+    //   next_client te dé uno: admítelo, o di por qué falló el accept (y
+    //   espera 100 ms con tokio::time::sleep, salvo que el error sea de un
+    //   solo cliente). Al final suelta el listener (los que lleguen tarde
+    //   son rechazados), cierra la sala y di `closed` en stderr.
     let addr = format!("{}:{}", args.host, args.port);
     let listener = TcpListener::bind(&addr)
         .await
@@ -147,7 +169,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The operator's keyboard: a channel that brings each line typed on stdin.
+/// The operator's keyboard: a channel that brings each line typed on stdin,
+/// as printable text. None once stdin ends.
 fn operator() -> Receiver<String> {
     let (lines, keyboard) = mpsc::channel(16);
     // Reading stdin blocks until the operator presses Enter. In a task it
@@ -157,7 +180,7 @@ fn operator() -> Receiver<String> {
         for line in io::stdin().lock().split(b'\n') {
             let Ok(line) = line else { break };
             // Fails once main has dropped the keyboard: the server is closing.
-            if lines.blocking_send(decode(&line)).is_err() {
+            if lines.blocking_send(printable(&text_of(&line))).is_err() {
                 break;
             }
         }
@@ -190,14 +213,29 @@ async fn next_client(
     ctrl_c: &CancellationToken,
     room: &Room,
 ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
+    // STEP 2: wait for whatever comes first
+    //   Again and again, wait for whichever comes first (tokio::select!):
+    //   a client at the listener (return it); Ctrl-C (return None); or a
+    //   line of the operator: the goodbye word returns None, any other
+    //   line goes to everyone as `[server] text` (relay), and you wait
+    //   again. Once stdin ends, keyboard.recv() gives None at once, every
+    //   time: that branch must then stop taking part, or the loop spins.
+    // PASO 2: espera lo que llegue primero
+    //   Una y otra vez, espera lo que llegue primero (tokio::select!): un
+    //   cliente en el listener (devuélvelo); Ctrl-C (devuelve None); o una
+    //   línea del operador: la despedida devuelve None, cualquier otra
+    //   línea va a todos como `[server] texto` (relay), y vuelves a
+    //   esperar. Cuando stdin termina, keyboard.recv() da None al instante,
+    //   cada vez: esa rama debe dejar de participar, o el bucle gira sin
+    //   parar.
     loop {
         // Whichever comes first; the other branches are dropped, and all are
         // safe to drop: no client or line is lost, the next turn waits again.
         tokio::select! {
             accepted = listener.accept() => return Some(accepted),
             () = ctrl_c.cancelled() => return None,
-            // None once stdin ends: the branch is then disabled, and the
-            // room goes on without an operator.
+            // None once stdin ends: the pattern does not match, so the
+            // branch is disabled, and the room goes on without an operator.
             Some(text) = keyboard.recv() => {
                 if is_goodbye(&text) {
                     return None;
@@ -208,30 +246,29 @@ async fn next_client(
     }
 }
 
-/// Whether an error of accept() is about one client only (it reset, or
-/// vanished, before we took it), rather than about the server (out of file
-/// descriptors or memory: then accept() fails again at once).
-fn is_about_one_client(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::ConnectionAborted
-            | ErrorKind::ConnectionReset
-            | ErrorKind::NotConnected
-            | ErrorKind::Interrupted
-            | ErrorKind::TimedOut
-            | ErrorKind::NetworkDown
-            | ErrorKind::NetworkUnreachable
-            | ErrorKind::HostUnreachable
-            // A listening socket never gets an invalid argument of its own:
-            // this is a client whose address could not be read (Wine
-            // reports a client that reset in the backlog so).
-            | ErrorKind::InvalidInput
-    )
-}
-
 /// Puts a new client in the room and starts its two tasks: one reads what
 /// it says, one writes what the room says.
 fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) {
+    // STEP 3: a client joins: its two tasks
+    //   Turn off Nagle's delay (set_nodelay: the writer sends whole
+    //   batches) and split the stream into its reading and writing halves
+    //   (into_split). Make a CancellationToken, `hang_up`: the writer
+    //   cancels it when it ends the stream. With the room locked: subscribe
+    //   to the feed (so the client hears everything from now on), spawn
+    //   the writer (write_to_client) and the reader (handle_client) on the
+    //   tracker, each with a clone of `hang_up`, tell the others it joined
+    //   (relay), put it in the room, and print `* IP:PORT joined`.
+    // PASO 3: un cliente entra: sus dos tareas
+    //   Apaga el retraso de Nagle (set_nodelay: el escritor envía tandas
+    //   enteras) y parte el stream en su mitad de lectura y su mitad de
+    //   escritura (into_split). Haz un CancellationToken, `hang_up`: el
+    //   escritor lo cancela cuando termina el flujo. Con la sala tomada:
+    //   suscríbete al canal de la sala (subscribe: así el cliente oye todo
+    //   desde ahora), crea la escritora (write_to_client) y la lectora
+    //   (handle_client) en el tracker, cada una con un clon de `hang_up`,
+    //   avisa a los demás que entró (relay), mételo en la sala y escribe
+    //   `* IP:PORT joined`.
+
     // The writer sends whole batches: Nagle's delay would only add latency.
     let _ = stream.set_nodelay(true);
     let (from_client, to_client) = stream.into_split();
@@ -254,6 +291,22 @@ fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) 
     println!("* {addr} joined");
 }
 
+/// Puts `lines` (whole lines, each ending in `\n`) on the room's feed, for
+/// every client but `from`. It never waits: the room is locked.
+fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
+    // STEP 3: a client joins: its two tasks
+    //   Send the lines on the feed, once, for everyone: Said::Lines with
+    //   `from` and the text (an Arc<str>). send() fails only when nobody is
+    //   listening: nobody to tell.
+    // PASO 3: un cliente entra: sus dos tareas
+    //   Envía las líneas por el canal de la sala, una vez, para todos:
+    //   Said::Lines con `from` y el texto (un Arc<str>). send() solo falla
+    //   cuando nadie escucha: no hay a quién avisarle.
+
+    // One copy of the text for every client: each writer clones the Arc.
+    let _ = members.feed.send(Said::Lines(from, Arc::from(lines)));
+}
+
 /// Sends the client what the room says, until its last words (or until it
 /// falls too far behind, or a write fails); then ends the stream (FIN) and
 /// tells its reader task, which lingers before the socket closes.
@@ -263,6 +316,17 @@ async fn write_to_client(
     me: SocketAddr,
     hang_up: CancellationToken,
 ) {
+    // STEP 4: the writer task
+    //   Send the client the feed (send_feed; when it fails, the client
+    //   fell behind or a write failed: that is the end too). Then end the
+    //   stream (shutdown().await on the writing half: a half-close) and
+    //   cancel `hang_up`, so that the reader task stops and lingers.
+    // PASO 4: la tarea escritora
+    //   Envíale al cliente el canal de la sala (send_feed; cuando falla, el
+    //   cliente se quedó atrás o falló una escritura: también es el final).
+    //   Luego termina el flujo (shutdown().await sobre la mitad de
+    //   escritura: un semicierre) y cancela `hang_up`, para que la tarea
+    //   lectora se detenga y espere antes de cerrar.
     let _ = send_feed(&mut to_client, &mut feed, me).await;
     // The client reads every byte sent, then the end of the stream.
     let _ = to_client.shutdown().await;
@@ -276,34 +340,23 @@ async fn send_feed(
     feed: &mut broadcast::Receiver<Said>,
     me: SocketAddr,
 ) -> io::Result<()> {
-    // recv() fails if the client fell FEED_LEN messages behind (Lagged):
-    // it is not reading, and the room hangs up on it.
-    let lagged = || io::Error::other("fell too far behind");
+    // STEP 4: the writer task
+    //   Again and again: wait for the next thing said (feed.recv().await;
+    //   an error means the client fell FEED_LEN messages behind: return
+    //   the `lagged` error), gather a batch from it (gather), write the
+    //   batch if it holds anything (write_batch), and return once it held
+    //   the client's last words.
+    // PASO 4: la tarea escritora
+    //   Una y otra vez: espera lo siguiente que se diga (feed.recv().await;
+    //   un error quiere decir que el cliente se quedó FEED_LEN mensajes
+    //   atrás: devuelve el error `lagged`), junta una tanda a partir de ello
+    //   (gather), escribe la tanda si tiene algo (write_batch) y regresa
+    //   cuando traía las últimas palabras del cliente.
     loop {
-        let mut said = feed.recv().await.map_err(|_| lagged())?;
-        // Everything else already said too, up to BATCH_BYTES, for one write.
-        let (mut batch, mut bytes) = (Vec::new(), 0);
-        let last = loop {
-            match said {
-                Said::Lines(from, text) if from != Some(me) => {
-                    bytes += text.len();
-                    batch.push(text);
-                }
-                Said::Farewell(to, text) if to.is_none() || to == Some(me) => {
-                    batch.push(text);
-                    break true;
-                }
-                Said::Lines(..) | Said::Farewell(..) => {} // not for this client
-            }
-            if bytes >= BATCH_BYTES {
-                break false;
-            }
-            said = match feed.try_recv() {
-                Ok(said) => said,
-                Err(TryRecvError::Empty) => break false,
-                Err(_) => return Err(lagged()),
-            };
-        };
+        // recv() fails if the client fell FEED_LEN messages behind (Lagged):
+        // it is not reading, and the room hangs up on it.
+        let said = feed.recv().await.map_err(|_| lagged())?;
+        let (batch, last) = gather(said, feed, me)?;
         if !batch.is_empty() {
             write_batch(to_client, &batch).await?;
         }
@@ -313,8 +366,74 @@ async fn send_feed(
     }
 }
 
+/// The error of a client that fell too far behind the room's feed.
+fn lagged() -> io::Error {
+    io::Error::other("fell too far behind")
+}
+
+/// What is for client `me` in `first` and in everything already said after
+/// it, up to BATCH_BYTES: the texts to send, and whether its last words are
+/// among them. Fails if the client fell FEED_LEN messages behind.
+fn gather(
+    first: Said,
+    feed: &mut broadcast::Receiver<Said>,
+    me: SocketAddr,
+) -> io::Result<(Vec<Arc<str>>, bool)> {
+    // STEP 5: a batch of what the room said
+    //   Starting from `first`, take what is for this client: lines not its
+    //   own (Lines whose `from` is not `me`), and last words for it or for
+    //   everyone (Farewell whose `to` is None or `me`: they end the batch,
+    //   and it is the last). Keep taking what is already waiting
+    //   (try_recv, which never waits) until nothing is (Empty), or the
+    //   batch holds BATCH_BYTES; another error of try_recv is `lagged`.
+    // PASO 5: una tanda de lo que dijo la sala
+    //   Empezando por `first`, toma lo que es para este cliente: las líneas
+    //   que no son suyas (Lines cuyo `from` no es `me`) y las últimas
+    //   palabras para él o para todos (Farewell cuyo `to` es None o `me`:
+    //   terminan la tanda, y es la última). Sigue tomando lo que ya está
+    //   esperando (try_recv, que nunca espera) hasta que no haya nada
+    //   (Empty) o la tanda tenga BATCH_BYTES; otro error de try_recv es
+    //   `lagged`.
+    let (mut batch, mut bytes) = (Vec::new(), 0);
+    let mut said = first;
+    loop {
+        match said {
+            Said::Lines(from, text) if from != Some(me) => {
+                bytes += text.len();
+                batch.push(text);
+            }
+            Said::Farewell(to, text) if to.is_none() || to == Some(me) => {
+                batch.push(text);
+                return Ok((batch, true));
+            }
+            Said::Lines(..) | Said::Farewell(..) => {} // not for this client
+        }
+        if bytes >= BATCH_BYTES {
+            return Ok((batch, false));
+        }
+        said = match feed.try_recv() {
+            Ok(said) => said,
+            Err(TryRecvError::Empty) => return Ok((batch, false)),
+            Err(_) => return Err(lagged()),
+        };
+    }
+}
+
 /// Sends `batch` to the client, as few writes as it takes, or fails.
 async fn write_batch(to_client: &mut OwnedWriteHalf, batch: &[Arc<str>]) -> io::Result<()> {
+    // STEP 6: write a batch, never stuck
+    //   Make one text of the batch (concat) and write it: each write()
+    //   takes what fits, so loop on what is left. Give each write
+    //   WRITE_TIMEOUT (tokio::time::timeout): a write that makes no
+    //   progress for that long is an error (TimedOut), and so is one that
+    //   writes 0 bytes (WriteZero).
+    // PASO 6: escribe una tanda sin atorarte
+    //   Haz un solo texto de la tanda (concat) y escríbelo: cada write()
+    //   toma lo que quepa, así que da vueltas sobre lo que falta. Dale a
+    //   cada write WRITE_TIMEOUT (tokio::time::timeout): una escritura que
+    //   no avanza en ese tiempo es un error (TimedOut), y también lo es una
+    //   que escribe 0 bytes (WriteZero).
+
     // One text for all of them: a busy room sends many messages per
     // system call instead of one each.
     let text = batch.concat();
@@ -342,6 +461,25 @@ async fn handle_client(
     addr: SocketAddr,
     hang_up: CancellationToken,
 ) {
+    // STEP 7: the reader task
+    //   Lab 4's reader (gather the lines that came together, say them, stop
+    //   at the goodbye, a line too long or the end, leave with the last
+    //   words), through a BufReader of READ_BUFFER bytes
+    //   (with_capacity), with one thing more: the writer may hang up first
+    //   (it dropped a client that stopped reading), and the client may be
+    //   silent; so wait (tokio::select!) for whichever comes first, a line
+    //   (hear) or `hang_up` being cancelled (that is the end). After
+    //   leaving the room, linger (given).
+    // PASO 7: la tarea lectora
+    //   El lector del lab 4 (juntar las líneas que llegaron juntas, decirlas,
+    //   detenerse en la despedida, una línea demasiado larga o el final,
+    //   salir con las últimas palabras), a través de un BufReader de
+    //   READ_BUFFER bytes (with_capacity), con una cosa más: el escritor
+    //   puede colgar primero (soltó a un cliente que dejó de leer), y el
+    //   cliente puede estar callado; así que espera (tokio::select!) lo que
+    //   llegue primero, una línea (hear) o que se cancele `hang_up` (ese es
+    //   el final). Después de salir de la sala, espera antes de cerrar
+    //   (linger, dado).
     let mut reader = BufReader::with_capacity(READ_BUFFER, from_client);
     // Lines that arrive together are relayed together: one lock, and one
     // wake-up of each writer task, for all of them.
@@ -369,38 +507,6 @@ async fn handle_client(
     linger(&mut reader, &hang_up).await;
 }
 
-/// The lingering close: reads and throws away whatever the client still
-/// sends until it closes too (or resets); after its writer's end of stream
-/// (FIN), only until it has been silent for LINGER, or for CLOSING at most.
-/// Closing a socket with the client's data unread makes the system send a
-/// reset, and a reset destroys what the client has not read yet: its last
-/// lines, and its adios.
-async fn linger(reader: &mut BufReader<OwnedReadHalf>, hang_up: &CancellationToken) {
-    tokio::select! {
-        () = hang_up.cancelled() => {}
-        () = drain(reader, None) => return,
-    }
-    let _ = tokio::time::timeout(CLOSING, drain(reader, Some(LINGER))).await;
-}
-
-/// Reads and throws away what the client sends, into the reader's own
-/// buffer, until it closes or resets, or (with a limit) is that long silent.
-async fn drain(reader: &mut BufReader<OwnedReadHalf>, silence: Option<Duration>) {
-    loop {
-        let read = match silence {
-            Some(limit) => match tokio::time::timeout(limit, reader.fill_buf()).await {
-                Ok(read) => read.map(<[u8]>::len),
-                Err(_) => return, // silent for that long
-            },
-            None => reader.fill_buf().await.map(<[u8]>::len),
-        };
-        match read {
-            Ok(n @ 1..) => reader.consume(n),
-            _ => return, // it closed (0 bytes), or reset
-        }
-    }
-}
-
 /// What one line from a client brought.
 enum Heard {
     Line(String),
@@ -409,8 +515,14 @@ enum Heard {
     End,
 }
 
-/// Reads one line: at most MAX_LINE bytes, shown lossily if not UTF-8.
+/// Reads one line: at most MAX_LINE bytes, as printable text.
 async fn hear(reader: &mut BufReader<OwnedReadHalf>) -> Heard {
+    // STEP 8: read one line, with the limit
+    //   Lab 4's hear, with tokio's reader: take and read_until are the
+    //   same, and read_until is awaited (.await).
+    // PASO 8: lee una línea, con el límite
+    //   El hear del lab 4, con el lector de tokio: take y read_until son
+    //   los mismos, y a read_until se le espera (.await).
     let mut line = Vec::new();
     // take() bounds what one line can make us store, newline or not
     match reader
@@ -420,7 +532,7 @@ async fn hear(reader: &mut BufReader<OwnedReadHalf>) -> Heard {
     {
         Ok(0) | Err(_) => Heard::End, // closed, reset or disconnected: it left
         Ok(_) if line.len() > MAX_LINE && !line.ends_with(b"\n") => Heard::TooLong,
-        Ok(_) => match decode(&line) {
+        Ok(_) => match printable(&text_of(&line)) {
             text if is_goodbye(&text) => Heard::Goodbye,
             text => Heard::Line(text),
         },
@@ -430,6 +542,12 @@ async fn hear(reader: &mut BufReader<OwnedReadHalf>) -> Heard {
 /// Relays what the client said (whole lines) to the others and prints it,
 /// while the client is in the room.
 fn say(room: &Room, addr: SocketAddr, said: &mut String) {
+    // STEP 9: in and out of the room
+    //   Lab 4's say: with the room locked, and only while the client is in
+    //   it, relay what it said and print it; then empty `said`.
+    // PASO 9: entrar y salir de la sala
+    //   El say del lab 4: con la sala tomada, y solo mientras el cliente
+    //   esté en ella, reenvía lo que dijo y escríbelo; luego vacía `said`.
     if !said.is_empty() {
         let members = room.lock().unwrap();
         // Once the operator closed the room, nobody would receive the lines:
@@ -446,17 +564,21 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
     }
 }
 
-/// Puts `lines` (whole lines, each ending in `\n`) on the room's feed, for
-/// every client but `from`. It never waits: the room is locked.
-fn relay(members: &Members, lines: &str, from: Option<SocketAddr>) {
-    // One copy of the text for every client: each writer clones the Arc.
-    // send() fails only when nobody is in the room: nobody to tell.
-    let _ = members.feed.send(Said::Lines(from, Arc::from(lines)));
-}
-
 /// Takes the client out of the room, says `farewell` to it after what was
 /// already said to it, and tells the others it left.
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
+    // STEP 9: in and out of the room
+    //   With the room locked, take the client out (if it was not in it any
+    //   more, there is nothing to do). Put its last words on the feed
+    //   (Said::Farewell for it: an empty text if it has none, so that its
+    //   writer still ends), tell the others it left (relay), and print
+    //   `* IP:PORT left`.
+    // PASO 9: entrar y salir de la sala
+    //   Con la sala tomada, saca al cliente (si ya no estaba, no hay nada
+    //   que hacer). Pon sus últimas palabras en el canal de la sala
+    //   (Said::Farewell para él: un texto vacío si no tiene, para que su
+    //   escritor termine de todos modos), diles a los demás que se fue
+    //   (relay) y escribe `* IP:PORT left`.
     let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
     if !members.clients.remove(&addr) {
@@ -475,6 +597,18 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
 /// Closes the room: every client gets `adios` after what was already said,
 /// and the server waits for every task to finish, at most CLOSING.
 async fn close_room(room: &Room, tasks: &TaskTracker) {
+    // STEP 10: the close
+    //   With the room locked, and in a block of its own (the lock must be
+    //   let go before any .await): empty the room, and say `adios\n` to
+    //   everyone on the feed (Said::Farewell for None), behind everything
+    //   said before. Then close the tracker (no more tasks) and wait for
+    //   its tasks to end (wait), for CLOSING at most.
+    // PASO 10: el cierre
+    //   Con la sala tomada, y en un bloque propio (el cerrojo debe soltarse
+    //   antes de cualquier .await): vacía la sala y dile `adios\n` a todos
+    //   por el canal de la sala (Said::Farewell para None), detrás de todo
+    //   lo que se dijo antes. Luego cierra el tracker (no más tareas) y
+    //   espera a que terminen sus tareas (wait), CLOSING como mucho.
     {
         let mut members = room.lock().unwrap();
         // Out of the room: what they say from now on is not relayed.
@@ -490,60 +624,3 @@ async fn close_room(room: &Room, tasks: &TaskTracker) {
     tasks.close();
     let _ = tokio::time::timeout(CLOSING, tasks.wait()).await;
 }
-
-/// A line's text: lossy UTF-8, without its `\n` or `\r\n`, and with every
-/// control character but tab shown as U+FFFD too: a `\r` or an escape
-/// sequence from one client must not move the cursor on the others' screens.
-fn decode(line: &[u8]) -> String {
-    let text = String::from_utf8_lossy(line);
-    let text = text.strip_suffix('\n').unwrap_or(&text);
-    let text = text.strip_suffix('\r').unwrap_or(text);
-    text.chars()
-        .map(|c| match c {
-            '\t' => c,
-            c if c.is_control() => char::REPLACEMENT_CHARACTER,
-            c => c,
-        })
-        .collect()
-}
-
-/// The goodbye word: `adios` or `adiós`, in any ASCII case, with spaces around.
-fn is_goodbye(text: &str) -> bool {
-    let word = text.trim();
-    word.eq_ignore_ascii_case("adios") || word.eq_ignore_ascii_case("adiós")
-}
-
-/// Each client is an open file (its socket), and many systems start a
-/// process with a limit of 1,024 of them (macOS: 256). As many servers do,
-/// raise it to the most the system allows, and say so; if that is still
-/// little, say what to do.
-#[cfg(unix)]
-fn raise_open_file_limit() {
-    use rlimit::Resource;
-    // Fewer than this, and the room is small.
-    const ENOUGH: u64 = 10_000;
-    let Ok((before, _)) = rlimit::getrlimit(Resource::NOFILE) else {
-        return;
-    };
-    // Up to the hard limit (on macOS, to its cap below it too).
-    match rlimit::increase_nofile_limit(u64::MAX) {
-        Ok(now) if now > before => eprintln!("open files: raised the limit from {before} to {now}"),
-        Ok(now) => eprintln!("open files: the limit is {now}"),
-        Err(e) => eprintln!("open files: could not raise the limit of {before}: {e}"),
-    }
-    let Ok((soft, hard)) = rlimit::getrlimit(Resource::NOFILE) else {
-        return;
-    };
-    if soft < ENOUGH {
-        eprintln!(
-            "open files: room for about {soft} clients at most; for more, the hard limit \
-             ({hard}) must go up: as root, `ulimit -Hn {ENOUGH}` in the shell that starts the \
-             server, or a `nofile` line in /etc/security/limits.conf (macOS: `sudo launchctl \
-             limit maxfiles {ENOUGH} {ENOUGH}`)"
-        );
-    }
-}
-
-/// Windows has no limit on open sockets per process.
-#[cfg(not(unix))]
-fn raise_open_file_limit() {}
