@@ -6,8 +6,8 @@ mod support;
 
 use support::{
     FakeServer, Server, expect_client_to_report_a_hang_up, expect_help_and_version,
-    expect_port_in_use_error, expect_refused_connection_error, expect_to_listen_on_loopback, lab,
-    text,
+    expect_port_in_use_error, expect_refused_connection_error, expect_to_listen_on_loopback, hint,
+    lab, text,
 };
 
 // ---------------------------------------------------------------------------
@@ -151,6 +151,16 @@ mod client {
 
     #[test]
     fn prints_an_echo_that_arrives_in_pieces() {
+        let _hint = hint(text!(
+            en: "This test sends the echo in three pieces, a moment apart: one read() returns \
+                 what has arrived, maybe only a piece. A client that prints after one read, or \
+                 that waits for more than it sent, fails here: read until all the bytes you \
+                 sent are back.",
+            es: "Este test envía el eco en tres pedazos, con un momento entre ellos: un read() \
+                 devuelve lo que haya llegado, quizá solo un pedazo. Un cliente que muestra tras \
+                 un solo read, o que espera más de lo que envió, falla aquí: lee hasta que \
+                 vuelvan todos los bytes que enviaste.",
+        ));
         let fake = FakeServer::start();
         let mut client = lab!("lab1_client").spawn(&["--port", &fake.port()]);
         let mut server_side = fake.accept(&client);

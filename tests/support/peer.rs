@@ -280,9 +280,19 @@ impl Peer {
         }
     }
 
+    /// The next line received, if one comes before `deadline` (a deadline
+    /// shared by several lines), or None: nothing more came in time, or the
+    /// connection ended.
+    pub fn read_line_before(&mut self, deadline: Instant) -> Option<String> {
+        self.next_line_before(deadline).ok()
+    }
+
     /// The next whole line, or what came instead of it within the deadline.
     fn next_line(&mut self) -> Result<String, Received> {
-        let deadline = Instant::now() + DEADLINE;
+        self.next_line_before(Instant::now() + DEADLINE)
+    }
+
+    fn next_line_before(&mut self, deadline: Instant) -> Result<String, Received> {
         loop {
             if let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = self.pending.drain(..=end).collect();
@@ -398,7 +408,7 @@ impl Peer {
     /// Fails the test with `message`, and, when the other side is a program
     /// under test, how it stopped (if it panicked) and its stderr.
     #[track_caller]
-    fn fail(&self, message: String) -> ! {
+    pub fn fail(&self, message: String) -> ! {
         match &self.other_stderr {
             None => panic!("{}", format!("{message}\n{}", hints::current()).trim_end()),
             Some(log) => panic!("{}", log.explain(self.other, &message)),

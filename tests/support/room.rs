@@ -52,6 +52,8 @@ macro_rules! room_suite {
             closes_every_connection_and_exits_0_when_the_operator_says_adios,
             frees_its_port_when_it_exits_after_adios,
             keeps_serving_when_its_stdin_ends,
+            takes_a_half_close_as_leaving_and_sends_it_no_adios,
+            tells_the_others_when_it_drops_a_client_that_stopped_reading,
             survives_a_client_that_resets_and_tells_the_others_it_left,
             takes_in_a_client_at_once_after_many_that_reset_as_they_connect,
             relays_bytes_that_are_not_utf8_lossily_and_goes_on,
@@ -67,6 +69,11 @@ macro_rules! room_suite {
         #[cfg(unix)]
         $crate::support::room_suite!(@each $program;
             raises_its_own_open_file_limit_to_take_in_more_clients,
+        );
+        // A program's processor time is read from Linux's /proc.
+        #[cfg(target_os = "linux")]
+        $crate::support::room_suite!(@each $program;
+            stays_idle_when_its_stdin_ends,
         );
     };
     (@each $program:expr; $($behaviour:ident),* $(,)?) => {
@@ -383,15 +390,165 @@ pub fn frees_its_port_when_it_exits_after_adios(program: Program) {
     }
 }
 
+/// How long a room whose stdin ended is watched: longer than any program
+/// takes to act on the end of its stdin (a thread that exits, or closes the
+/// room, does it in milliseconds), short enough for a test.
+const AFTER_STDIN: Duration = Duration::from_secs(2);
+
+/// Issue 23: a room that exited once its stdin ended, on another thread,
+/// passed when the test checked right after a few quick exchanges. Now the
+/// test watches it for a while before it checks the room.
 pub fn keeps_serving_when_its_stdin_ends(program: Program) {
     let mut server = Server::start(program);
-    server.close_stdin();
     let [mut ana, mut bea] = room(&mut server);
+    server.close_stdin();
+    let after = text!(
+        en: "after its stdin ended (the end of stdin only ends the operator's lines)",
+        es: "después de que se acabó su stdin (el final de stdin solo termina las líneas del \
+             operador)",
+    );
+    // Waits for an exit that must not come: no event says "it did not".
+    server.expect_to_keep_running_for(AFTER_STDIN, &after);
     ana.send_line("sigues ahi?");
     bea.expect_line(&format!("[{}] sigues ahi?", ana.local_addr()));
+    expect_in_transcript(&mut server, &format!("[{}] sigues ahi?", ana.local_addr()));
+    let cid = server.connect();
+    ana.expect_line(&format!("* {} joined", cid.local_addr()));
+    bea.expect_line(&format!("* {} joined", cid.local_addr()));
+    let mut cid = in_the_room(&mut server, cid);
     bea.send_line("si");
     ana.expect_line(&format!("[{}] si", bea.local_addr()));
+    cid.expect_line(&format!("[{}] si", bea.local_addr()));
     server.expect_running();
+}
+
+/// Issue 23: a lab 5 room whose select! kept polling the keyboard's channel
+/// after stdin ended (a branch `text = keyboard.recv()`, which then returns
+/// None at once, every time) spun at a whole core, and passed every test.
+/// An idle room has every thread asleep, stdin or not.
+#[cfg(target_os = "linux")]
+pub fn stays_idle_when_its_stdin_ends(program: Program) {
+    // How often, in AFTER_STDIN, the test looks at the room's threads.
+    const LOOKS: u32 = 40;
+    let _hint = super::hint(text!(
+        en: "Once stdin ends, the operator's channel gives None at once, every time it is \
+             asked: a loop (or a select! branch) that keeps asking it spins without end. A \
+             select! branch `Some(text) = keyboard.recv()` is disabled once its pattern does \
+             not match.",
+        es: "Cuando stdin termina, el canal del operador da None al instante, cada vez que se \
+             le pregunta: un bucle (o una rama de select!) que le sigue preguntando gira sin \
+             fin. Una rama de select! `Some(text) = keyboard.recv()` se desactiva cuando su \
+             patrón no coincide.",
+    ));
+    let mut server = Server::start(program);
+    let [_ana] = room(&mut server);
+    server.close_stdin();
+    let after = text!(en: "after its stdin ended", es: "después de que se acabó su stdin");
+    // Whether a thread is running or waiting for a processor, looked at
+    // now and then: an idle room is asleep at nearly every look, one that
+    // spins is busy at nearly every look, however busy the machine is.
+    let mut busy = 0;
+    for _ in 0..LOOKS {
+        // Each look waits for an exit that must not come: the pace of the
+        // looks, and no event to wait for.
+        server.expect_to_keep_running_for(AFTER_STDIN / LOOKS, &after);
+        match server.is_busy_now() {
+            Some(true) => busy += 1,
+            Some(false) => {}
+            None => return, // /proc unreadable here: nothing to look at
+        }
+    }
+    if busy > LOOKS / 2 {
+        server.fail(text!(
+            en: "expected {name}, with nothing to do, to wait (its threads asleep) once its \
+                 stdin ended; in {window} s it was running at {busy} of {LOOKS} looks: it keeps \
+                 a processor busy for nothing",
+            es: "se esperaba que {name}, sin nada que hacer, esperara (con sus hilos dormidos) \
+                 una vez acabado su stdin; en {window} s estaba corriendo en {busy} de {LOOKS} \
+                 vistazos: mantiene ocupado un procesador para nada",
+            name = program.name,
+            window = AFTER_STDIN.as_secs(),
+        ));
+    }
+}
+
+/// Issue 23: a room that answered a client's half-close (its end of
+/// stream, `nc -N`) with `adios` passed every test; the contract says a
+/// client that half-closes leaves without a goodbye, so it gets no adios.
+pub fn takes_a_half_close_as_leaving_and_sends_it_no_adios(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    bea.send_line("hola");
+    ana.expect_line(&format!("[{}] hola", bea.local_addr()));
+    ana.shutdown_write();
+    bea.expect_line(&format!("* {} left", ana.local_addr()));
+    // It said no goodbye: the end of its stream, and nothing before it.
+    ana.expect_closed();
+}
+
+/// Issue 23: a lab 5 room whose reader task did not stop when its writer
+/// dropped a client that had stopped reading (the writer ended its stream,
+/// and the reader stayed blocked on the silent client) never told the
+/// others it left. The contract lets a room keep a client that stopped
+/// reading, or drop it; once it drops it, the others are told, at once.
+pub fn tells_the_others_when_it_drops_a_client_that_stopped_reading(program: Program) {
+    // Long enough for a room to give up on a client whose writes make no
+    // progress (the references: 5 s), and to say so.
+    const WATCHED: Duration = Duration::from_secs(10);
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    let idle = server.connect_with_small_buffer();
+    ana.expect_line(&format!("* {} joined", idle.local_addr()));
+    bea.expect_line(&format!("* {} joined", idle.local_addr()));
+    let mut idle = in_the_room(&mut server, idle);
+    let idle_left = format!("* {} left", idle.local_addr());
+
+    // 2 MB: far more than the idle client's buffers hold, and more than a
+    // room must keep for a client behind (1,000 lines or 1 MiB).
+    let big = "y".repeat(20_000);
+    let lines: Vec<String> = (0..100)
+        .map(|i| format!("[{}] {i:03} {big}", ana.local_addr()))
+        .collect();
+    for line in &lines {
+        ana.send_line(&line[line.find("] ").unwrap_or(0) + 2..]);
+    }
+    // Bea hears every line, and maybe, among them or after, that the idle
+    // client left: if the room drops it, it says so.
+    for line in &lines {
+        expect_line_besides(&mut bea, line, Some(&idle_left));
+    }
+    if bea.read_line_before(Instant::now() + WATCHED).as_deref() == Some(idle_left.as_str()) {
+        return;
+    }
+    // Not told: then the room must still have the idle client, and send it
+    // every line once it reads. A stream that ends first was dropped.
+    for (n, line) in lines.iter().enumerate() {
+        match idle.read_line_or_end() {
+            Some(got) if got == *line => {}
+            Some(got) => idle.fail(text!(
+                en: "expected the line {line} from the room, got {got}",
+                es: "se esperaba la línea {line} de la sala, pero llegó {got}",
+                line = quote(line.as_bytes()),
+                got = quote(got.as_bytes()),
+            )),
+            None => idle.fail(text!(
+                en: "{name} ended the connection of a client that had stopped reading (it got \
+                     {n} of the {total} lines, then the end), but never told the others it left: \
+                     in {secs} s Bea heard nothing of it. A client the room drops leaves the \
+                     room, and the others are told `* IP:PORT left` at once (a reader that \
+                     waits on a silent client must stop too when its writer gives up)",
+                es: "{name} terminó la conexión de un cliente que había dejado de leer (recibió \
+                     {n} de las {total} líneas y luego el final), pero nunca les dijo a los \
+                     demás que se fue: en {secs} s Bea no oyó nada de eso. Un cliente que la \
+                     sala suelta sale de la sala, y a los demás se les avisa `* IP:PUERTO left` \
+                     en ese momento (un lector que espera a un cliente callado también debe \
+                     detenerse cuando su escritor se rinde)",
+                name = program.name,
+                total = lines.len(),
+                secs = WATCHED.as_secs(),
+            )),
+        }
+    }
 }
 
 pub fn survives_a_client_that_resets_and_tells_the_others_it_left(program: Program) {
@@ -708,8 +865,8 @@ fn expect_line_besides(peer: &mut Peer, expected: &str, allowed: Option<&str>) {
 
 /// 40 numbered lines of 10,000 bytes: more than the buffers of a client
 /// connected with a small buffer hold (about 100 KB), so the rest waits in
-/// the server; not so many that a server with a modest bound per client may
-/// drop it for being behind (the contract lets it).
+/// the server; fewer than a room must keep for a client behind on reading
+/// before it may drop it (the contract: 1,000 lines or 1 MiB).
 fn more_than_a_small_buffer_holds() -> Vec<String> {
     (0..40)
         .map(|i| format!("{i:03} {}", "x".repeat(10_000)))

@@ -251,11 +251,13 @@ impl Running {
             ),
         };
         match missing {
-            // The likeliest reason a program says nothing is that it said
-            // it into a buffer: print! without \n, or a BufWriter.
+            // Why is the program's own business: it may be waiting for
+            // something, or it printed the line without its \n (print!),
+            // and the line waits in its buffer. A test that knows which is
+            // likelier says so in its hint.
             Missing::Nothing => text!(
-                en: "nothing (if it printed the line, is its stdout flushed?)",
-                es: "no llegó nada (si la imprimió, ¿hizo flush de su stdout?)",
+                en: "no whole line came",
+                es: "no llegó ninguna línea entera",
             ),
             Missing::End => text!(
                 en: "the end of its output{partial}",
@@ -315,6 +317,51 @@ impl Running {
                 status = exit(status),
             ));
         }
+    }
+
+    /// The program does not exit for `window` (it may be about to: a
+    /// thread that ends the process when something happened): waits that
+    /// long for an exit that must not come. `after` says what happened, for
+    /// the failure message: "after its stdin ended".
+    #[track_caller]
+    pub fn expect_to_keep_running_for(&mut self, window: Duration, after: &str) {
+        match self.child.wait_timeout(window) {
+            Ok(None) => {}
+            Ok(Some(status)) => self.fail(text!(
+                en: "expected {name} to keep running {after}, it exited with {status}",
+                es: "se esperaba que {name} siguiera corriendo {after}, pero salió con {status}",
+                name = self.name,
+                status = exit(status),
+            )),
+            Err(e) => panic!(
+                "{}",
+                text!(
+                    en: "could not wait for {name}: {e}",
+                    es: "no se pudo esperar a {name}: {e}",
+                    name = self.name,
+                )
+            ),
+        }
+    }
+
+    /// Whether one of the program's threads is on a processor or waiting
+    /// for one right now (state R in Linux's /proc): a program that waits
+    /// for something (a socket, a pipe, a lock) has every thread asleep.
+    /// None where it cannot be read. Unlike the processor time it gets, this
+    /// does not depend on how busy the machine is.
+    #[cfg(target_os = "linux")]
+    pub fn is_busy_now(&self) -> Option<bool> {
+        let mut busy = false;
+        for pid in last_descendants(self.child.id()) {
+            for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+                let stat = std::fs::read_to_string(task.ok()?.path().join("stat")).ok()?;
+                // The state follows the command's name, in parentheses
+                // (which may hold spaces).
+                let state = stat.rsplit_once(')')?.1.split_whitespace().next()?;
+                busy |= state == "R";
+            }
+        }
+        Some(busy)
     }
 
     /// Interrupts the program as Ctrl-C in its terminal does (SIGINT).
