@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 pub const LANGUAGES: [(&str, &str); 2] = [("en", "Step"), ("es", "Paso")];
@@ -79,4 +80,37 @@ pub fn number(text: &str, place: &str) -> u32 {
     digits
         .parse()
         .unwrap_or_else(|_| panic!("{place}: no step number in {text:?}"))
+}
+
+/// Every lab's walkthrough in every language: (lab, index of the language
+/// in LANGUAGES, the language, its word for a step).
+pub fn walkthroughs() -> Vec<(u32, usize, &'static str, &'static str)> {
+    labs()
+        .into_iter()
+        .flat_map(|lab| {
+            LANGUAGES
+                .iter()
+                .enumerate()
+                .map(move |(index, (language, word))| (lab, index, *language, *word))
+        })
+        .collect()
+}
+
+/// Runs `check` on every item, and fails once with the failures of all of
+/// them: whoever fixes one walkthrough sees its own failures, whatever the
+/// state of the others.
+pub fn check_each<T>(items: impl IntoIterator<Item = T>, check: impl Fn(T)) {
+    let failures: Vec<String> = items
+        .into_iter()
+        .filter_map(|item| {
+            let failure = panic::catch_unwind(AssertUnwindSafe(|| check(item))).err()?;
+            Some(match failure.downcast::<String>() {
+                Ok(message) => *message,
+                Err(failure) => failure
+                    .downcast::<&str>()
+                    .map_or_else(|_| "a check failed".to_string(), |m| m.to_string()),
+            })
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -5,52 +5,64 @@
 
 use std::path::Path;
 
-use crate::kit::{LANGUAGES, files_in, number, read, todo_messages};
+use crate::kit::{LANGUAGES, check_each, files_in, number, read, todo_messages};
+
+/// Every doc of every language: (language, file name).
+fn docs() -> Vec<(&'static str, String)> {
+    LANGUAGES
+        .iter()
+        .flat_map(|(language, _)| {
+            files_in(&format!("docs/{language}"))
+                .into_iter()
+                .map(move |name| (*language, name))
+        })
+        .collect()
+}
 
 /// Snippets show code a starter gives (`<!-- snippet: labs/FILE.rs -->`),
 /// checked against the starter. The code a student writes appears only as
 /// hints and skeletons with blanks: never a snippet of a solution.
 #[test]
 fn every_snippet_appears_in_the_file_it_names() {
-    for (language, _) in LANGUAGES {
-        for name in files_in(&format!("docs/{language}")) {
-            let path = format!("docs/{language}/{name}");
-            let doc = read(&path);
-            let mut lines = doc.lines();
-            while let Some(line) = lines.next() {
-                let Some(source) = line
-                    .trim()
-                    .strip_prefix("<!-- snippet: ")
-                    .and_then(|rest| rest.strip_suffix(" -->"))
-                else {
-                    continue;
-                };
-                let program = source
-                    .strip_prefix("labs/")
-                    .or_else(|| source.strip_prefix("solutions/"))
-                    .and_then(|file| file.strip_suffix(".rs"))
-                    .unwrap_or_else(|| {
-                        panic!("{path}: a snippet names {source}, not labs/FILE.rs or solutions/FILE.rs")
-                    });
-                assert!(
-                    source.starts_with("labs/"),
-                    "{path}: a snippet of {source} prints the code a student writes: show code \
+    check_each(docs(), |(language, name)| {
+        let path = format!("docs/{language}/{name}");
+        let doc = read(&path);
+        let mut lines = doc.lines();
+        while let Some(line) = lines.next() {
+            let Some(source) = line
+                .trim()
+                .strip_prefix("<!-- snippet: ")
+                .and_then(|rest| rest.strip_suffix(" -->"))
+            else {
+                continue;
+            };
+            let program = source
+                .strip_prefix("labs/")
+                .or_else(|| source.strip_prefix("solutions/"))
+                .and_then(|file| file.strip_suffix(".rs"))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{path}: a snippet names {source}, not labs/FILE.rs or solutions/FILE.rs"
+                    )
+                });
+            assert!(
+                source.starts_with("labs/"),
+                "{path}: a snippet of {source} prints the code a student writes: show code \
                      the starter gives (mark it labs/{program}.rs), and the rest as hints with \
                      blanks"
-                );
-                assert_eq!(
-                    lines.next().map(str::trim),
-                    Some("```rust"),
-                    "{path}: a snippet marker for {source} must be followed by a ```rust block"
-                );
-                let snippet: Vec<&str> = lines
-                    .by_ref()
-                    .take_while(|l| !l.starts_with("```"))
-                    .collect();
-                check_snippet(&path, source, &snippet);
-            }
+            );
+            assert_eq!(
+                lines.next().map(str::trim),
+                Some("```rust"),
+                "{path}: a snippet marker for {source} must be followed by a ```rust block"
+            );
+            let snippet: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            check_snippet(&path, source, &snippet);
         }
-    }
+    });
 }
 
 /// Each run of lines between `// ...` markers must stand in `source`, in
@@ -78,8 +90,8 @@ fn check_snippet(doc: &str, source: &str, snippet: &[&str]) {
 
 #[test]
 fn every_panic_a_doc_quotes_is_where_the_code_panics() {
-    for (language, _) in LANGUAGES {
-        for name in files_in(&format!("docs/{language}")) {
+    check_each(docs(), |(language, name)| {
+        {
             let path = format!("docs/{language}/{name}");
             let doc = read(&path);
             check_quoted_todo_messages(&path, &doc);
@@ -113,7 +125,7 @@ fn every_panic_a_doc_quotes_is_where_the_code_panics() {
                 }
             }
         }
-    }
+    });
 }
 
 /// Every `not yet implemented: ...` a doc quotes is what a starter's

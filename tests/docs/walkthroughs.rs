@@ -7,31 +7,30 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::kit::{
-    LANGUAGES, doc_pairs, files_in, labs, number, points_to_both_walkthroughs, read, todo_messages,
+    LANGUAGES, check_each, doc_pairs, files_in, labs, number, points_to_both_walkthroughs, read,
+    todo_messages, walkthroughs,
 };
 use crate::markdown::{code_blocks, headings, outside_code, prose_words};
 
 #[test]
 fn every_lab_has_a_walkthrough_in_both_languages_listed_in_the_index() {
-    for lab in labs() {
-        for (language, _) in LANGUAGES {
-            let path = format!("docs/{language}/lab{lab}.md");
-            assert!(
-                Path::new(&path).exists(),
-                "lab {lab} has no walkthrough {path}"
-            );
-            let index = read(format!("docs/{language}/README.md"));
-            assert!(
-                index.contains(&format!("(lab{lab}.md)")),
-                "docs/{language}/README.md does not link to lab{lab}.md"
-            );
-        }
-    }
+    check_each(walkthroughs(), |(lab, _, language, _)| {
+        let path = format!("docs/{language}/lab{lab}.md");
+        assert!(
+            Path::new(&path).exists(),
+            "lab {lab} has no walkthrough {path}"
+        );
+        let index = read(format!("docs/{language}/README.md"));
+        assert!(
+            index.contains(&format!("(lab{lab}.md)")),
+            "docs/{language}/README.md does not link to lab{lab}.md"
+        );
+    });
 }
 
 #[test]
 fn both_languages_have_the_same_sections_and_code_blocks() {
-    for (name, en, es) in doc_pairs() {
+    check_each(doc_pairs(), |(name, en, es)| {
         for level in ["## ", "### "] {
             let (en_count, es_count) = (headings(&en, level).len(), headings(&es, level).len());
             assert_eq!(
@@ -44,12 +43,12 @@ fn both_languages_have_the_same_sections_and_code_blocks() {
             en_blocks, es_blocks,
             "{name}: docs/en has {en_blocks} code blocks, docs/es has {es_blocks}"
         );
-    }
+    });
 }
 
 #[test]
 fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
-    for lab in labs() {
+    check_each(labs(), |lab| {
         let mut todos = BTreeSet::new();
         for name in files_in("labs") {
             if !name.starts_with(&format!("lab{lab}_")) {
@@ -92,7 +91,7 @@ fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
                 "docs/{language}/lab{lab}.md has steps {steps:?}, the starters of lab {lab} have TODOs for steps {todos:?}"
             );
         }
-    }
+    });
 }
 
 #[test]
@@ -147,44 +146,40 @@ const HINT: [&str; 2] = ["Hint", "Pista"];
 
 #[test]
 fn every_walkthrough_has_its_sections_in_order() {
-    for lab in labs() {
-        for (index, (language, _)) in LANGUAGES.iter().enumerate() {
-            let path = format!("docs/{language}/lab{lab}.md");
-            let doc = read(&path);
-            let found: Vec<&str> = headings(&doc, "## ")
-                .iter()
-                .map(|heading| heading.trim_start_matches("## ").trim())
-                .collect();
-            let expected: Vec<&str> = SECTIONS.iter().map(|(en, es)| [*en, *es][index]).collect();
-            assert_eq!(
-                found, expected,
-                "{path}: its `## ` sections must be these, in this order"
-            );
-        }
-    }
+    check_each(walkthroughs(), |(lab, index, language, _)| {
+        let path = format!("docs/{language}/lab{lab}.md");
+        let doc = read(&path);
+        let found: Vec<&str> = headings(&doc, "## ")
+            .iter()
+            .map(|heading| heading.trim_start_matches("## ").trim())
+            .collect();
+        let expected: Vec<&str> = SECTIONS.iter().map(|(en, es)| [*en, *es][index]).collect();
+        assert_eq!(
+            found, expected,
+            "{path}: its `## ` sections must be these, in this order"
+        );
+    });
 }
 
 #[test]
 fn every_walkthrough_reaches_step_1_within_800_words() {
-    for lab in labs() {
-        for (language, word) in LANGUAGES {
-            let path = format!("docs/{language}/lab{lab}.md");
-            let doc = read(&path);
-            let step_1 = format!("### {word} 1");
-            let before: String = doc
-                .lines()
-                .take_while(|line| !line.starts_with(&step_1))
-                .collect::<Vec<_>>()
-                .join("\n");
-            assert!(before.len() < doc.len(), "{path}: no `{step_1}` heading");
-            let words = prose_words(&before).len();
-            assert!(
-                words <= WORDS_BEFORE_STEP_1,
-                "{path}: {words} words of prose before `{step_1}` (at most \
+    check_each(walkthroughs(), |(lab, _, language, word)| {
+        let path = format!("docs/{language}/lab{lab}.md");
+        let doc = read(&path);
+        let step_1 = format!("### {word} 1");
+        let before: String = doc
+            .lines()
+            .take_while(|line| !line.starts_with(&step_1))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(before.len() < doc.len(), "{path}: no `{step_1}` heading");
+        let words = prose_words(&before).len();
+        assert!(
+            words <= WORDS_BEFORE_STEP_1,
+            "{path}: {words} words of prose before `{step_1}` (at most \
                  {WORDS_BEFORE_STEP_1}): move the ideas into the steps that need them"
-            );
-        }
-    }
+        );
+    });
 }
 
 /// The lines of each step of a walkthrough, outside code blocks: from its
@@ -209,47 +204,45 @@ fn steps<'a>(doc: &'a str, word: &str) -> Vec<(String, Vec<&'a str>)> {
 
 #[test]
 fn every_step_ends_with_a_checkpoint() {
-    for lab in labs() {
-        for (index, (language, word)) in LANGUAGES.iter().enumerate() {
-            let path = format!("docs/{language}/lab{lab}.md");
-            let doc = read(&path);
-            let checkpoint = CHECKPOINT[index];
-            for (step, lines) in steps(&doc, word) {
-                let at = lines.iter().rposition(|line| line.starts_with(checkpoint));
-                let Some(at) = at else {
-                    panic!(
-                        "{path}, «{step}»: no paragraph starting `{checkpoint}`: end every step \
+    check_each(walkthroughs(), |(lab, index, language, word)| {
+        let path = format!("docs/{language}/lab{lab}.md");
+        let doc = read(&path);
+        let checkpoint = CHECKPOINT[index];
+        for (step, lines) in steps(&doc, word) {
+            let at = lines.iter().rposition(|line| line.starts_with(checkpoint));
+            let Some(at) = at else {
+                panic!(
+                    "{path}, «{step}»: no paragraph starting `{checkpoint}`: end every step \
                          with a checkpoint the student can run"
-                    );
-                };
-                let last_hint = lines.iter().rposition(|line| line.contains("</details>"));
-                assert!(
-                    last_hint.is_none_or(|hint| hint < at),
-                    "{path}, «{step}»: the checkpoint comes after the hints"
                 );
-                let paragraph: String = lines[at..]
-                    .iter()
-                    .take_while(|line| !line.trim().is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let runs = ["`cargo ", "`nc ", "`ncat "]
-                    .iter()
-                    .any(|command| paragraph.contains(command));
-                assert!(
-                    runs,
-                    "{path}, «{step}»: its checkpoint names no command to run (`cargo test \
+            };
+            let last_hint = lines.iter().rposition(|line| line.contains("</details>"));
+            assert!(
+                last_hint.is_none_or(|hint| hint < at),
+                "{path}, «{step}»: the checkpoint comes after the hints"
+            );
+            let paragraph: String = lines[at..]
+                .iter()
+                .take_while(|line| !line.trim().is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let runs = ["`cargo ", "`nc ", "`ncat "]
+                .iter()
+                .any(|command| paragraph.contains(command));
+            assert!(
+                runs,
+                "{path}, «{step}»: its checkpoint names no command to run (`cargo test \
                      ...`, `cargo run ...`, `nc ...`):\n{paragraph}"
-                );
-            }
+            );
         }
-    }
+    });
 }
 
 #[test]
 fn every_hint_is_folded_and_the_strongest_is_a_skeleton_with_blanks() {
-    for lab in labs() {
-        for (index, (language, word)) in LANGUAGES.iter().enumerate() {
+    check_each(walkthroughs(), |(lab, index, language, word)| {
+        {
             let path = format!("docs/{language}/lab{lab}.md");
             let doc = read(&path);
             // The hints of each step, whole (code blocks included).
@@ -321,7 +314,7 @@ fn every_hint_is_folded_and_the_strongest_is_a_skeleton_with_blanks() {
                 );
             }
         }
-    }
+    });
 }
 
 #[test]
