@@ -1,13 +1,11 @@
 //! Lab 1, bare: a blocking echo server, from the contract alone.
 //!
-//! EN: This starter gives only the command line, the `listening on` line the
-//!     tests read, and errors reported in one line. The rest is yours to
+//! EN: This starter gives only the command line (Args). The rest is yours to
 //!     design and write: what the program must do is in docs/en/contract.md
 //!     ("Common to every binary" and "Lab 1"), and the tests grade exactly
 //!     that. The walkthrough, docs/en/lab1.md, explains the ideas it needs.
-//! ES: Este esqueleto solo trae la línea de comandos, la línea `listening on`
-//!     que leen los tests y los errores en una sola línea. Lo demás lo diseñas
-//!     y lo escribes tú: lo que el programa debe hacer está en
+//! ES: Este esqueleto solo trae la línea de comandos (Args). Lo demás lo
+//!     diseñas y lo escribes tú: lo que el programa debe hacer está en
 //!     docs/es/contract.md («Común a todos los binarios» y «Lab 1»), y los
 //!     tests califican exactamente eso. La guía, docs/es/lab1.md, explica las
 //!     ideas que necesita.
@@ -16,10 +14,13 @@
 //!     terminal 1: cargo run --bin lab1_server
 //!     terminal 2: cargo run --bin lab1_client
 
-use std::net::TcpListener;
+// Until you use it, Args is unused: this line keeps the compiler quiet about
+// it. / Hasta que lo uses, Args no se usa: esta línea hace que el compilador
+// no avise de ello.
+#![allow(dead_code)]
+
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 /// A blocking echo server: one client at a time, every byte sent back.
@@ -35,27 +36,12 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    // A failure is news for the user, not a bug in the program: say what
-    // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
-    match run(Args::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The program itself: each `?` hands a failure, with what was being done
-/// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let _listener =
-        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
-    // the tests read this line: keep it
-    eprintln!("listening on {}", _listener.local_addr()?);
-    // TODO: everything else the contract asks of lab1_server. Drop the `_` from
-    // `_listener` when you use it.
+    // TODO: everything the contract asks of lab1_server: listen (its first line
+    //   on stderr is `listening on IP:PORT`), serve, and report failures in
+    //   one line. The kit's helpers in given/ are yours to call.
+    // TODO: todo lo que el contrato le pide a lab1_server: escuchar (su primera
+    //   línea en stderr es `listening on IP:PORT`), atender y escribir las
+    //   fallas en una línea. Las ayudas del kit en given/ son tuyas.
     todo!(
         "sirve como dice el contrato: docs/es/contract.md, «Lab 1» / serve as the contract says: docs/en/contract.md, \"Lab 1\""
     )

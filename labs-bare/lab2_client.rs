@@ -16,10 +16,8 @@
 //!     terminal 1: cargo run --bin lab2_server
 //!     terminal 2: cargo run --bin lab2_client
 
-use std::net::TcpStream;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 /// Talks to the line server: each line of input, then the answer.
@@ -48,14 +46,16 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let _stream =
-        TcpStream::connect(&addr).with_context(|| format!("could not connect to {addr}"))?;
-    eprintln!("connected to {addr}");
-    // TODO: everything else the contract asks of lab2_client. Drop the `_` from
-    // `_stream` when you use it.
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO: everything the contract asks of lab2_client: connect, talk, and
+    //   report failures in one line. The kit's helpers in given/ are yours
+    //   to call.
+    // TODO: todo lo que el contrato le pide a lab2_client: conectarse, conversar y
+    //   escribir las fallas en una línea. Las ayudas del kit en given/ son
+    //   tuyas.
+    //   (Drop the `_` from `_args` when you use it. / Quítale el `_` a
+    //   `_args` cuando lo uses.)
     todo!(
-        "habla como dice el contrato: docs/es/contract.md, «Lab 2» / talk as the contract says: docs/en/contract.md, \"Lab 2\""
+        "sirve como dice el contrato: docs/es/contract.md, «Lab 2» / serve as the contract says: docs/en/contract.md, \"Lab 2\""
     )
 }

@@ -1,14 +1,14 @@
 //! Lab 4, bare: a chat room with an "adios" shutdown that loses nothing, from
 //! the contract alone.
 //!
-//! EN: This starter gives only the command line, the `listening on` line the
-//!     tests read, and errors reported in one line. The rest is yours to
+//! EN: This starter gives only the command line (Args) and its failures
+//!     reported in one line (main). The rest is yours to
 //!     design and write: what the program must do is in docs/en/contract.md
 //!     ("Common to every binary" and "Lab 4"), and the tests grade exactly
 //!     that. The walkthrough, docs/en/lab4.md, explains the ideas it needs.
-//! ES: Este esqueleto solo trae la línea de comandos, la línea `listening on`
-//!     que leen los tests y los errores en una sola línea. Lo demás lo diseñas
-//!     y lo escribes tú: lo que el programa debe hacer está en
+//! ES: Este esqueleto solo trae la línea de comandos (Args) y sus fallas
+//!     escritas en una sola línea (main). Lo demás lo diseñas y lo escribes
+//!     tú: lo que el programa debe hacer está en
 //!     docs/es/contract.md («Común a todos los binarios» y «Lab 4»), y los
 //!     tests califican exactamente eso. La guía, docs/es/lab4.md, explica las
 //!     ideas que necesita.
@@ -17,10 +17,8 @@
 //!     terminal 1: cargo run --bin lab4_server
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
-use std::net::TcpListener;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use clap::Parser;
 
 /// A chat room: every line a client sends goes to all the others.
@@ -49,14 +47,15 @@ fn main() -> ExitCode {
 
 /// The program itself: each `?` hands a failure, with what was being done
 /// (the context), to main.
-fn run(args: Args) -> anyhow::Result<()> {
-    let addr = format!("{}:{}", args.host, args.port);
-    let _listener =
-        TcpListener::bind(&addr).with_context(|| format!("could not listen on {addr}"))?;
-    // the tests read this line: keep it
-    eprintln!("listening on {}", _listener.local_addr()?);
-    // TODO: everything else the contract asks of lab4_server. Drop the `_` from
-    // `_listener` when you use it.
+fn run(_args: Args) -> anyhow::Result<()> {
+    // TODO: everything the contract asks of lab4_server: listen (its first line
+    //   on stderr is `listening on IP:PORT`), serve, and report failures in
+    //   one line. The kit's helpers in given/ are yours to call.
+    // TODO: todo lo que el contrato le pide a lab4_server: escuchar (su primera
+    //   línea en stderr es `listening on IP:PORT`), atender y escribir las
+    //   fallas en una línea. Las ayudas del kit en given/ son tuyas.
+    //   (Drop the `_` from `_args` when you use it. / Quítale el `_` a
+    //   `_args` cuando lo uses.)
     todo!(
         "sirve como dice el contrato: docs/es/contract.md, «Lab 4» / serve as the contract says: docs/en/contract.md, \"Lab 4\""
     )
