@@ -11,6 +11,10 @@
 
 mod support;
 
+use std::io::ErrorKind;
+use std::net::TcpStream;
+use std::time::Duration;
+
 use support::{
     FakeServer, Peer, Running, Server, expect_help_and_version, expect_port_in_use_error,
     expect_refused_connection_error, expect_to_listen_on_loopback, lab, text,
@@ -35,6 +39,10 @@ fn client_in_a_chat() -> (Running, Peer) {
 fn its_peer_left() -> String {
     text!(en: "its peer left", es: "el otro lado se fue")
 }
+
+/// How long a side that said goodbye is watched before its peer speaks
+/// again: it must still be there, printing what arrives.
+const AFTER_GOODBYE: Duration = Duration::from_secs(1);
 
 /// The contract's goodbye word, as the tests recognise it.
 fn is_goodbye(line: &str) -> bool {
@@ -130,6 +138,16 @@ fn prints_what_arrives_after_its_goodbye_until_the_peer_closes(side: &mut Runnin
     // Its half-close has arrived: whatever is sent from now on reaches a side
     // that has stopped sending, and must still print what it receives.
     peer.expect_closed();
+    // It has said goodbye, and it waits: it must not exit before the peer
+    // closes (a program that exits right after its goodbye loses what the
+    // peer still says). Waits for an exit that must not come.
+    side.expect_to_keep_running_for(
+        AFTER_GOODBYE,
+        &text!(
+            en: "after its goodbye, while the peer has not closed",
+            es: "después de su despedida, mientras el otro lado no ha cerrado",
+        ),
+    );
     peer.send_line("espera, una cosa más");
     side.expect_line("espera, una cosa más");
     peer.shutdown_write();
@@ -326,6 +344,34 @@ mod server {
     fn shows_bytes_that_are_not_utf8_lossily() {
         let (mut server, peer) = server_in_a_chat();
         super::shows_bytes_that_are_not_utf8_lossily(&mut server, peer);
+    }
+
+    /// Issue 23: a server that kept its listener open after it accepted its
+    /// peer passed every test, and a second client waited in the backlog
+    /// for a conversation that would never come.
+    #[test]
+    fn refuses_a_second_client_once_it_has_its_peer() {
+        let (mut server, mut peer) = server_in_a_chat();
+        // The conversation has begun: the server has its peer.
+        peer.send_line("hola");
+        server.expect_line("hola");
+        match TcpStream::connect(server.addr) {
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => {}
+            Ok(_) => server.fail(text!(
+                en: "expected lab3_server to refuse a second client once it had its peer \
+                     (it stops listening: it drops its listener), it accepted the connection: \
+                     the second client would wait in the backlog for nothing",
+                es: "se esperaba que lab3_server rechazara a un segundo cliente una vez que \
+                     tenía a su interlocutor (deja de escuchar: suelta su listener), pero \
+                     aceptó la conexión: el segundo cliente esperaría en el backlog por nada",
+            )),
+            Err(e) => server.fail(text!(
+                en: "expected lab3_server to refuse a second client (connection refused), \
+                     connecting failed otherwise: {e}",
+                es: "se esperaba que lab3_server rechazara a un segundo cliente (conexión \
+                     rechazada), pero conectarse falló de otro modo: {e}",
+            )),
+        }
     }
 
     #[test]

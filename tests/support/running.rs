@@ -256,7 +256,7 @@ impl Running {
             // and the line waits in its buffer. A test that knows which is
             // likelier says so in its hint.
             Missing::Nothing => text!(
-                en: "no whole line came",
+                en: "no whole line",
                 es: "no llegó ninguna línea entera",
             ),
             Missing::End => text!(
