@@ -384,15 +384,17 @@ fn gather(
     //   own (Lines whose `from` is not `me`), and last words for it or for
     //   everyone (Farewell whose `to` is None or `me`: they end the batch,
     //   and it is the last). Keep taking what is already waiting
-    //   (try_recv, which never waits) until nothing is (Empty), or the
-    //   batch holds BATCH_BYTES; another error of try_recv is `lagged`.
+    //   (try_recv, which never waits) until nothing is (Empty: tokio's
+    //   broadcast::error::TryRecvError, not std's), or the batch holds
+    //   BATCH_BYTES; another error of try_recv is `lagged`.
     // PASO 5: una tanda de lo que dijo la sala
     //   Empezando por `first`, toma lo que es para este cliente: las líneas
     //   que no son suyas (Lines cuyo `from` no es `me`) y las últimas
     //   palabras para él o para todos (Farewell cuyo `to` es None o `me`:
     //   terminan la tanda, y es la última). Sigue tomando lo que ya está
     //   esperando (try_recv, que nunca espera) hasta que no haya nada
-    //   (Empty) o la tanda tenga BATCH_BYTES; otro error de try_recv es
+    //   (Empty: el TryRecvError de tokio::sync::broadcast::error, no el de
+    //   std) o la tanda tenga BATCH_BYTES; otro error de try_recv es
     //   `lagged`.
     let (mut batch, mut bytes) = (Vec::new(), 0);
     let mut said = first;

@@ -211,12 +211,19 @@ fn check_test_panic(doc: &str, doc_line: usize, (name, file, row): (&str, &str, 
     let lines: Vec<&str> = tests.lines().collect();
     let start = lines
         .iter()
-        .position(|line| line.trim_start().starts_with(&format!("fn {name}(")))
+        .position(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("pub ").unwrap_or(line);
+            line.starts_with(&format!("fn {name}("))
+        })
         .unwrap_or_else(|| {
             panic!("{doc}:{doc_line}: quotes the test {name}, which tests/{file} does not have")
         });
     let end = (start + 1..lines.len())
-        .find(|&i| lines[i].trim_start().starts_with("fn ") || lines[i].trim() == "#[test]")
+        .find(|&i| {
+            let line = lines[i].trim_start();
+            line.starts_with("fn ") || line.starts_with("pub fn ") || line == "#[test]"
+        })
         .unwrap_or(lines.len());
     assert!(
         (start + 1..=end).contains(&row),
