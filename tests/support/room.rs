@@ -42,6 +42,7 @@ macro_rules! room_suite {
             tells_the_others_when_a_client_joins,
             tells_the_others_when_a_client_leaves,
             answers_a_clients_adios_closes_it_and_tells_the_others,
+            relays_the_lines_that_came_with_a_clients_adios,
             takes_adios_in_any_case_with_spaces_and_an_accent,
             sends_the_operators_lines_to_every_client,
             prints_every_relayed_line_on_its_stdout,
@@ -135,6 +136,20 @@ pub fn answers_a_clients_adios_closes_it_and_tells_the_others(program: Program) 
     ana.expect_line("adios");
     ana.expect_closed();
     // The goodbye itself is not relayed: Bea hears only that Ana left.
+    bea.expect_line(&format!("* {} left", ana.local_addr()));
+}
+
+/// Issue 23: a reader that gathers the lines that came together, and stops
+/// at the goodbye without saying what it gathered, lost them: no test sent
+/// lines and the goodbye in one write.
+pub fn relays_the_lines_that_came_with_a_clients_adios(program: Program) {
+    let mut server = Server::start(program);
+    let [mut ana, mut bea] = room(&mut server);
+    ana.send(b"uno\ndos\nadios\n");
+    ana.expect_line("adios");
+    ana.expect_closed();
+    bea.expect_line(&format!("[{}] uno", ana.local_addr()));
+    bea.expect_line(&format!("[{}] dos", ana.local_addr()));
     bea.expect_line(&format!("* {} left", ana.local_addr()));
 }
 
