@@ -90,14 +90,14 @@ fn run(_args: Args) -> anyhow::Result<()> {
 /// Prints every line that arrives, until the server says `adios` or closes;
 /// a line over MAX_LINE is an error (InvalidData).
 fn print_incoming(_stream: TcpStream) -> io::Result<()> {
-    // TODO (step 11): print what the room sends.
+    // TODO (step 12): print what the room sends.
     //   Read the stream line by line, as read_line does in lab 2 (at most
     //   MAX_LINE + 1 bytes for one line), and print each one's text
     //   (text_of: lines may not be UTF-8). Return Ok(()) after printing a
     //   line that is exactly `adios`, or when the server closes (say so on
     //   stderr); return an InvalidData error for a line over the limit.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 11): muestra lo que envía la sala.
+    // TODO (paso 12): muestra lo que envía la sala.
     //   Lee el stream línea por línea, como read_line en el lab 2 (a lo más
     //   MAX_LINE + 1 bytes para una línea), y muestra el texto de cada una
     //   (text_of: las líneas pueden no ser UTF-8). Regresa Ok(()) después de
@@ -106,26 +106,26 @@ fn print_incoming(_stream: TcpStream) -> io::Result<()> {
     //   línea de más del límite.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 11: muestra lo que envía la sala; mira docs/es/lab4.md, paso 11 / step 11: print what the room sends; see docs/en/lab4.md, step 11"
+        "paso 12: muestra lo que envía la sala; mira docs/es/lab4.md, paso 12 / step 12: print what the room sends; see docs/en/lab4.md, step 12"
     )
 }
 
 /// Sends every line typed; the goodbye word, or the end of input, sends
 /// `adios` and stops. Fails only when sending does (the server hung up).
 fn chat(_stream: &TcpStream) -> io::Result<()> {
-    // TODO (step 12): send what you type, and adios.
+    // TODO (step 11): send what you type, and adios.
     //   Send every line read from stdin, and its \n. On the goodbye word
     //   (is_goodbye) or at the end of stdin (a read that fails counts as
     //   its end), send `adios\n` and return. (Writing through a &TcpStream
     //   needs the parameter to be `mut stream`.)
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 12): envía lo que escribes, y adios.
+    // TODO (paso 11): envía lo que escribes, y adios.
     //   Envía cada línea que leas de stdin, con su \n. En la despedida
     //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
     //   su final), envía `adios\n` y regresa. (Escribir a través de un
     //   &TcpStream pide que el parámetro sea `mut stream`.)
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 12: envía lo que escribes, y adios; mira docs/es/lab4.md, paso 12 / step 12: send what you type, and adios; see docs/en/lab4.md, step 12"
+        "paso 11: envía lo que escribes, y adios; mira docs/es/lab4.md, paso 11 / step 11: send what you type, and adios; see docs/en/lab4.md, step 11"
     )
 }

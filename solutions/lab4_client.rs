@@ -15,8 +15,8 @@
 
 use std::io;
 use std::io::ErrorKind; // step 10
-use std::io::Write; // step 12
-use std::io::{BufRead, BufReader, Read}; // step 11
+use std::io::Write; // step 11
+use std::io::{BufRead, BufReader, Read}; // step 12
 use std::net::TcpStream;
 use std::process; // step 10
 use std::process::ExitCode;
@@ -114,13 +114,13 @@ fn run(args: Args) -> anyhow::Result<()> {
 /// Prints every line that arrives, until the server says `adios` or closes;
 /// a line over MAX_LINE is an error (InvalidData).
 fn print_incoming(stream: TcpStream) -> io::Result<()> {
-    // STEP 11: print what the room sends
+    // STEP 12: print what the room sends
     //   Read the stream line by line, as read_line does in lab 2 (at most
     //   MAX_LINE + 1 bytes for one line), and print each one's text
     //   (text_of: lines may not be UTF-8). Return Ok(()) after printing a
     //   line that is exactly `adios`, or when the server closes (say so on
     //   stderr); return an InvalidData error for a line over the limit.
-    // PASO 11: muestra lo que envía la sala
+    // PASO 12: muestra lo que envía la sala
     //   Lee el stream línea por línea, como read_line en el lab 2 (a lo más
     //   MAX_LINE + 1 bytes para una línea), y muestra el texto de cada una
     //   (text_of: las líneas pueden no ser UTF-8). Regresa Ok(()) después de
@@ -153,12 +153,12 @@ fn print_incoming(stream: TcpStream) -> io::Result<()> {
 /// Sends every line typed; the goodbye word, or the end of input, sends
 /// `adios` and stops. Fails only when sending does (the server hung up).
 fn chat(mut stream: &TcpStream) -> io::Result<()> {
-    // STEP 12: send what you type, and adios
+    // STEP 11: send what you type, and adios
     //   Send every line read from stdin, and its \n. On the goodbye word
     //   (is_goodbye) or at the end of stdin (a read that fails counts as
     //   its end), send `adios\n` and return. (Writing through a &TcpStream
     //   needs the parameter to be `mut stream`.)
-    // PASO 12: envía lo que escribes, y adios
+    // PASO 11: envía lo que escribes, y adios
     //   Envía cada línea que leas de stdin, con su \n. En la despedida
     //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
     //   su final), envía `adios\n` y regresa. (Escribir a través de un
