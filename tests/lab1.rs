@@ -4,11 +4,16 @@
 
 mod support;
 
+use std::time::Duration;
+
 use support::{
     FakeServer, Server, expect_client_to_report_a_hang_up, expect_help_and_version,
     expect_port_in_use_error, expect_refused_connection_error, expect_to_listen_on_loopback, hint,
     lab, text,
 };
+
+/// How long a second client, waiting its turn, must hear nothing.
+const ONE_AT_A_TIME: Duration = Duration::from_millis(500);
 
 // ---------------------------------------------------------------------------
 // lab1_server
@@ -80,11 +85,12 @@ mod server {
         first.expect_bytes(b"primero\n");
         let mut second = server.connect();
         second.send(b"segundo\n");
-        // A round trip of the first client's after the second one spoke: a
-        // server that served both at once would have answered the second too.
+        // A round trip of the first client's after the second one spoke,
+        // then half a second in which the second must hear nothing: a
+        // server that served both at once would have answered it by then.
         first.send(b"otra vez\n");
         first.expect_bytes(b"otra vez\n");
-        second.expect_nothing_pending(&text!(
+        second.expect_nothing_within(ONE_AT_A_TIME, &text!(
             en: "the server serves one client at a time: the second waits until the first leaves",
             es: "el servidor atiende a un cliente a la vez: el segundo espera a que el primero \
                  se vaya",

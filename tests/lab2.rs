@@ -4,6 +4,8 @@
 
 mod support;
 
+use std::time::Duration;
+
 use support::{
     FakeServer, Server, expect_client_to_report_a_hang_up,
     expect_client_to_stop_at_a_line_that_never_ends, expect_help_and_version,
@@ -14,6 +16,9 @@ use support::{
 /// The longest line the contract lets a client send: 64 KiB, not counting
 /// the `\n` that ends it.
 const LIMIT: usize = 64 * 1024;
+
+/// How long a second client, waiting its turn, must hear nothing.
+const ONE_AT_A_TIME: Duration = Duration::from_millis(500);
 
 // ---------------------------------------------------------------------------
 // lab2_server
@@ -168,16 +173,20 @@ mod server {
         first.expect_line("primero");
         let mut second = server.connect();
         second.send_line("segundo");
-        // A round trip of the first client's after the second one spoke: a
-        // server that served both at once would have answered the second too.
+        // A round trip of the first client's after the second one spoke,
+        // then half a second in which the second must hear nothing: a
+        // server that served both at once would have answered it by then.
         first.send_line("otra vez");
         first.expect_line("otra vez");
-        second.expect_nothing_pending(&text!(
-            en: "the server serves one client at a time: the second waits until the first says \
-                 goodbye",
-            es: "el servidor atiende a un cliente a la vez: el segundo espera a que el primero \
-                 se despida",
-        ));
+        second.expect_nothing_within(
+            ONE_AT_A_TIME,
+            &text!(
+                en: "the server serves one client at a time: the second waits until the first says \
+                     goodbye",
+                es: "el servidor atiende a un cliente a la vez: el segundo espera a que el primero \
+                     se despida",
+            ),
+        );
     }
 
     #[test]

@@ -194,31 +194,26 @@ impl Peer {
         self.pending.drain(..n).collect()
     }
 
-    /// Nothing has arrived that the test has not read yet, at this very
-    /// moment (no waiting): for checking that a server still busy with
-    /// another client has not answered this one.
+    /// Nothing arrives for `window`: for checking that a server busy with
+    /// another client does not answer this one. Waits that long for
+    /// something that must not come: no event says "it did not".
     #[track_caller]
-    pub fn expect_nothing_pending(&mut self, why: &str) {
-        self.stream.set_nonblocking(true).or_fail(
-            "make the socket non-blocking",
-            "hacer el socket no bloqueante",
-        );
-        let mut buf = [0; 4096];
-        let peeked = self.stream.peek(&mut buf);
-        self.stream.set_nonblocking(false).or_fail(
-            "make the socket blocking again",
-            "volver a hacer bloqueante el socket",
-        );
-        let early = match peeked {
-            Ok(n) if n > 0 => &buf[..n],
-            _ if !self.pending.is_empty() => &self.pending[..],
-            _ => return,
-        };
+    pub fn expect_nothing_within(&mut self, window: Duration, why: &str) {
+        let deadline = Instant::now() + window;
+        while self.pending.is_empty() {
+            match self.receive(deadline) {
+                Received::Data => {}
+                // Nothing in the window, or the other side closed: nothing
+                // came.
+                _ => return,
+            }
+        }
         self.fail(text!(
-            en: "expected nothing yet from {other} ({why}), got {early}",
-            es: "todavía no se esperaba nada de {other} ({why}), pero llegó {early}",
+            en: "expected nothing from {other} for {ms} ms ({why}), got {early}",
+            es: "no se esperaba nada de {other} en {ms} ms ({why}), pero llegó {early}",
             other = self.other,
-            early = quote(early),
+            ms = window.as_millis(),
+            early = quote(&self.pending),
         ));
     }
 

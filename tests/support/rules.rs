@@ -4,7 +4,7 @@
 use std::net::TcpListener;
 
 use super::fake_server::{FakeServer, refused_port};
-use super::lang::{OrFail, pick, text};
+use super::lang::{OrFail, text};
 use super::program::{Finished, Program};
 use super::server::Server;
 use super::show::{excerpt, exit};
@@ -21,16 +21,20 @@ const BACKTRACES_ON: &[(&str, &str)] = &[("RUST_BACKTRACE", "1"), ("RUST_LIB_BAC
 #[track_caller]
 fn expect_an_error_naming(finished: &Finished, addr: &str, what: &str) {
     let stderr = finished.stderr.to_lowercase();
+    let status = exit(finished.status);
     let wrong = if finished.status.success() {
-        Some(pick("it exited with status 0", "salió con estado 0"))
+        Some(text!(en: "it exited with status 0", es: "salió con estado 0"))
     } else if stderr.contains("panicked") {
-        Some(pick("it panicked", "entró en pánico"))
+        Some(text!(en: "it panicked ({status})", es: "entró en pánico ({status})"))
     } else if stderr.contains("backtrace") {
-        Some(pick("it printed a backtrace", "escribió un backtrace"))
+        Some(text!(
+            en: "it printed a backtrace ({status})",
+            es: "escribió un backtrace ({status})",
+        ))
     } else if !stderr.contains("error") || !finished.stderr.contains(addr) {
-        Some(pick(
-            "its stderr does not say `error` and the address",
-            "su stderr no dice `error` y la dirección",
+        Some(text!(
+            en: "its stderr does not say `error` and the address ({status})",
+            es: "su stderr no dice `error` y la dirección ({status})",
         ))
     } else {
         None
@@ -41,13 +45,11 @@ fn expect_an_error_naming(finished: &Finished, addr: &str, what: &str) {
             text!(
                 en: "expected {what} to fail: exit with a non-zero status and an error on \
                      stderr naming {addr}, with no panic or backtrace (RUST_BACKTRACE=1 and \
-                     RUST_LIB_BACKTRACE=1 were set); {wrong}; it exited with {status}, and its \
-                     stderr was:\n{stderr}",
+                     RUST_LIB_BACKTRACE=1 were set); {wrong}, and its stderr was:\n{stderr}",
                 es: "se esperaba que {what} fallara: que saliera con un estado distinto de 0 \
                      y un error en stderr que nombrara {addr}, sin pánico ni backtrace (con \
-                     RUST_BACKTRACE=1 y RUST_LIB_BACKTRACE=1 puestos); pero {wrong}; salió con \
-                     {status}, y su stderr fue:\n{stderr}",
-                status = exit(finished.status),
+                     RUST_BACKTRACE=1 y RUST_LIB_BACKTRACE=1 puestos); pero {wrong}, y su stderr \
+                     fue:\n{stderr}",
                 stderr = excerpt(&finished.stderr),
             )
         );
