@@ -174,6 +174,8 @@ fn every_walkthrough_reaches_step_1_within_800_words() {
             .join("\n");
         assert!(before.len() < doc.len(), "{path}: no `{step_1}` heading");
         let words = prose_words(&before).len();
+        // `-- --nocapture` shows every walkthrough's count.
+        println!("{path}: {words} words before `{step_1}`");
         assert!(
             words <= WORDS_BEFORE_STEP_1,
             "{path}: {words} words of prose before `{step_1}` (at most \
