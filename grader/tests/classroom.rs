@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Condvar, Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -60,21 +60,53 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// Two workspaces, so that two workflow runs go at once and each builds the
-/// grader once (its path is part of what cargo compiles).
-fn workspace() -> std::sync::MutexGuard<'static, PathBuf> {
-    static SPACES: OnceLock<Vec<Mutex<PathBuf>>> = OnceLock::new();
-    let spaces = SPACES.get_or_init(|| {
-        (0..2)
-            .map(|i| Mutex::new(root().join(format!("runner-{i}"))))
-            .collect()
-    });
+/// grader once (its path is part of what cargo compiles): a run takes a
+/// free one, waiting for one to be given back.
+struct Workspaces {
+    free: Mutex<Vec<PathBuf>>,
+    given_back: Condvar,
+}
+
+struct Workspace(PathBuf);
+
+impl std::ops::Deref for Workspace {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let spaces = workspaces();
+        spaces
+            .free
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(self.0.clone());
+        spaces.given_back.notify_one();
+    }
+}
+
+fn workspaces() -> &'static Workspaces {
+    static SPACES: OnceLock<Workspaces> = OnceLock::new();
+    SPACES.get_or_init(|| Workspaces {
+        free: Mutex::new((0..2).map(|i| root().join(format!("runner-{i}"))).collect()),
+        given_back: Condvar::new(),
+    })
+}
+
+fn workspace() -> Workspace {
+    let spaces = workspaces();
+    let mut free = spaces.free.lock().unwrap_or_else(|e| e.into_inner());
     loop {
-        for space in spaces {
-            if let Ok(guard) = space.try_lock() {
-                return guard;
-            }
+        if let Some(path) = free.pop() {
+            return Workspace(path);
         }
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        free = spaces
+            .given_back
+            .wait(free)
+            .unwrap_or_else(|e| e.into_inner());
     }
 }
 
