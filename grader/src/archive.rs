@@ -5,11 +5,14 @@
 //!
 //! Nothing is ever extracted by the name an entry claims: the caller picks
 //! entries and decides where their bytes go. Build outputs and version
-//! control (`target/`, `.git/`, `__MACOSX/`, ...) are never read. Every
-//! read goes through a budget of bytes and time per hand-in, so that a zip
-//! bomb (entries that inflate to gigabytes, or all point at the same
-//! data) stops early with a reason instead of filling the memory or
-//! holding the class up. The `zip` crate reads the zip directory (zip64,
+//! control (`target/`, `.git/`, `__MACOSX/`, ...) are never read. What is
+//! read (lab code, archives inside) goes through a budget of bytes per
+//! hand-in, and everything, a .tar.gz's skipped entries included (a
+//! compressed stream must be read through), through a budget of time, so
+//! that a zip bomb (entries that inflate to gigabytes, or all point at the
+//! same data) stops early with a reason instead of filling the memory or
+//! holding the class up, while a large `target/` costs nothing but the
+//! seconds to inflate it. The `zip` crate reads the zip directory (zip64,
 //! links, data descriptors); `tar` and `flate2` read .tar.gz.
 
 use std::fs;
@@ -19,13 +22,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 
+use crate::lang::Text;
+
 /// Larger `.rs` files are not lab code (generated data, a video renamed):
 /// listed, never read.
 pub const MAX_FILE: u64 = 1 << 20;
 /// An archive inside a hand-in is read into memory up to this size.
 const MAX_NESTED: u64 = 64 << 20;
-/// Every byte read or inflated for one hand-in, skipped entries of a
-/// .tar.gz included (a compressed stream must be read through).
+/// The bytes of lab code and archives read for one hand-in.
 const MAX_BYTES: u64 = 1 << 30;
 /// The time one hand-in may take to read.
 const MAX_TIME: Duration = Duration::from_secs(30);
@@ -50,7 +54,8 @@ pub struct Entry {
     pub source: String,
     /// Its `/`-separated path inside the source.
     pub path: String,
-    /// Seconds since 1970 (for a zip, its local time read as UTC).
+    /// Nanoseconds since 1970 (for a zip, its local time read as UTC, to
+    /// the 2 s a zip keeps).
     pub modified: i64,
     pub size: u64,
     pub kind: Kind,
@@ -84,23 +89,65 @@ impl Budget {
         }
     }
 
-    fn spend(&mut self, bytes: u64) -> std::io::Result<()> {
+    fn check_time(&self) -> std::io::Result<()> {
         if Instant::now() > self.deadline {
-            return Err(std::io::Error::other(format!(
-                "reading it took over {} s (a zip bomb?)",
-                MAX_TIME.as_secs()
-            )));
+            return Err(std::io::Error::other(OverBudget(text!(
+                en: "reading it took over {secs} s (a zip bomb?)",
+                es: "leerla tardó más de {secs} s (¿una bomba zip?)",
+                secs = MAX_TIME.as_secs(),
+            ))));
         }
+        Ok(())
+    }
+
+    fn spend(&mut self, bytes: u64) -> std::io::Result<()> {
+        self.check_time()?;
         match self.bytes_left.checked_sub(bytes) {
             Some(left) => self.bytes_left = left,
             None => {
-                return Err(std::io::Error::other(format!(
-                    "it unpacks to over {} GiB (a zip bomb?)",
-                    MAX_BYTES >> 30
-                )));
+                return Err(std::io::Error::other(OverBudget(text!(
+                    en: "it unpacks to over {gib} GiB of lab code and archives (a zip bomb?)",
+                    es: "descomprimida pasa de {gib} GiB de código de los labs y archivos comprimidos (¿una bomba zip?)",
+                    gib = MAX_BYTES >> 30,
+                ))));
             }
         }
         Ok(())
+    }
+}
+
+/// Why a hand-in's reading stopped (its time or bytes ran out), in both
+/// languages.
+#[derive(Debug)]
+pub struct OverBudget(pub Text);
+
+impl std::fmt::Display for OverBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.en)
+    }
+}
+
+impl std::error::Error for OverBudget {}
+
+/// The budget that ran out, if that is why `error` happened.
+pub fn over_budget(error: &anyhow::Error) -> Option<&Text> {
+    error.chain().find_map(|cause| {
+        let io = cause.downcast_ref::<std::io::Error>()?;
+        Some(&io.get_ref()?.downcast_ref::<OverBudget>()?.0)
+    })
+}
+
+/// A reader that checks the time on every read: a .tar.gz's stream, read
+/// through its skipped entries too.
+struct Timed<'a, R> {
+    inner: R,
+    budget: &'a Budget,
+}
+
+impl<R: Read> Read for Timed<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.budget.check_time()?;
+        self.inner.read(buf)
     }
 }
 
@@ -259,7 +306,7 @@ fn read_zip<R: Read + Seek>(
                 t.hour().into(),
                 t.minute().into(),
                 t.second().into(),
-            )
+            ) * 1_000_000_000
         });
         let size = file.size();
         let kind = if file.is_symlink() {
@@ -286,11 +333,15 @@ fn read_tar_gz<R: Read>(
     budget: &mut Budget,
     out: &mut Vec<Entry>,
 ) -> anyhow::Result<()> {
-    let metered = Metered {
-        inner: flate2::read::GzDecoder::new(reader),
-        budget,
+    let deadline = Budget {
+        deadline: budget.deadline,
+        bytes_left: 0,
     };
-    let mut archive = tar::Archive::new(metered);
+    let timed = Timed {
+        inner: flate2::read::GzDecoder::new(reader),
+        budget: &deadline,
+    };
+    let mut archive = tar::Archive::new(timed);
     for entry in archive.entries().context("not a .tar.gz file")? {
         let mut entry = entry?;
         let header = entry.header();
@@ -302,16 +353,12 @@ fn read_tar_gz<R: Read>(
         if !(kind.is_file() || kind.is_symlink()) || !is_readable_path(&path) {
             continue;
         }
-        let modified = header.mtime().unwrap_or(0) as i64;
+        let modified = (header.mtime().unwrap_or(0) as i64).saturating_mul(1_000_000_000);
         let size = header.size().unwrap_or(0);
         let kind = if kind.is_symlink() {
             Kind::Link
         } else if wanted(&path) && size <= limit_for(&path) {
-            let mut bytes = Vec::new();
-            (&mut entry)
-                .take(limit_for(&path) + 1)
-                .read_to_end(&mut bytes)?;
-            Kind::File(Some(bytes))
+            Kind::File(Some(read_capped(&mut entry, limit_for(&path), budget)?))
         } else {
             Kind::File(None)
         };
@@ -376,7 +423,7 @@ fn walk(
             .modified()
             .unwrap_or(SystemTime::UNIX_EPOCH)
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+            .map_or(0, |d| d.as_nanos() as i64);
         let entry_kind = if kind.is_symlink() {
             Kind::Link
         } else if !kind.is_file() {
@@ -504,7 +551,7 @@ mod tests {
         let entries = read(bytes, Format::TarGz).unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].path, "kit/labs/lab1_client.rs");
-        assert_eq!(entries[0].modified, 1_700_000_000);
+        assert_eq!(entries[0].modified, 1_700_000_000 * 1_000_000_000);
         assert_eq!(content(&entries[0]), Some(&b"hola\n"[..]));
     }
 

@@ -6,41 +6,54 @@
 //! stub in place of that lab's programs, so the other labs still show.
 //! This is the student's own code on the student's own computer: no sandbox.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::Context as _;
 
+use crate::archive::{self, Budget, Kind};
 use crate::grading::{self, Context, StudentGrade};
 use crate::kit::{self, Kit};
-use crate::lang::{LANG_VAR, Lang};
+use crate::lang::{LANG_VAR, Lang, count};
 use crate::libtest::Outcome;
 use crate::procs;
 use crate::run::{Build, Slot};
 use crate::sandbox::Sandbox;
-use crate::{Args, class, report, write};
+use crate::settings::Settings;
+use crate::{class, classroom, files, report};
 
-pub fn run(args: &Args, kit: &Kit, lang: Lang) -> anyhow::Result<()> {
-    eprintln!(
-        "{} {}",
-        lang.pick("grading", "calificando"),
-        kit.root.join("labs").display()
-    );
-    let limit = Duration::from_secs(args.timeout);
-    let grade = match build_in_place(kit)? {
-        Some(build) => grade_in_place(kit, &build, limit, lang)?,
-        None => {
-            eprintln!(
-                "{}",
-                lang.pick(
-                    "a lab does not compile: grading the others on a scratch copy of the kit",
-                    "un lab no compila: se califican los demás en una copia de trabajo del kit"
-                )
-            );
-            grade_on_a_copy(args, kit, limit, lang)?
-        }
+/// What the progress form is asked for.
+pub struct Form {
+    /// Grade this folder's lab files (a student's `labs/`) instead of the
+    /// checkout's, on a scratch copy, in the sandbox where there is one.
+    pub labs: Option<PathBuf>,
+    /// Also write the GitHub Classroom result here.
+    pub classroom: Option<PathBuf>,
+    /// Write grader/given.txt from what the starters pass, and nothing else.
+    pub write_given: bool,
+}
+
+pub fn run(kit: &Kit, settings: &Settings, form: &Form) -> anyhow::Result<()> {
+    let lang = settings.lang;
+    let labs = form.labs.clone().unwrap_or_else(|| kit.root.join("labs"));
+    let grading = text!(en: "grading {dir}", es: "calificando {dir}", dir = labs.display());
+    eprintln!("{}", grading.get(lang));
+    let grade = match &form.labs {
+        Some(dir) => grade_a_labs_folder(kit, settings, dir)?,
+        None => match build_in_place(kit)? {
+            Some(build) => grade_in_place(kit, &build, settings.timeout, lang)?,
+            None => {
+                let note = text!(
+                    en: "a lab does not compile: grading the others on a scratch copy of the kit",
+                    es: "un lab no compila: se califican los demás en una copia de trabajo del kit",
+                );
+                eprintln!("{}", note.get(lang));
+                grade_on_a_copy(kit, settings)?
+            }
+        },
     };
-    if args.write_given {
+    if form.write_given {
         let passed: Vec<(String, String)> = grade
             .labs
             .iter()
@@ -52,21 +65,14 @@ pub fn run(args: &Args, kit: &Kit, lang: Lang) -> anyhow::Result<()> {
             })
             .collect();
         let path = kit::write_given(&kit.root, &passed)?;
-        println!(
-            "{}",
-            match lang {
-                Lang::En => format!(
-                    "wrote {}: {} tests that the starters pass",
-                    path.display(),
-                    passed.len()
-                ),
-                Lang::Es => format!(
-                    "se escribió {}: {} tests que pasan los esqueletos",
-                    path.display(),
-                    passed.len()
-                ),
-            }
+        let wrote = text!(
+            en: "wrote {path}: {tests} that the starters pass",
+            es: "se escribió {path}: {tests_es} que pasan los esqueletos",
+            path = path.display(),
+            tests = count(passed.len(), "test", "tests"),
+            tests_es = count(passed.len(), "test", "tests"),
         );
+        println!("{}", wrote.get(lang));
         return Ok(());
     }
     let tests: Vec<Vec<String>> = grade
@@ -83,26 +89,57 @@ pub fn run(args: &Args, kit: &Kit, lang: Lang) -> anyhow::Result<()> {
         .filter(|t| t.given)
         .count();
     if given > 0 {
-        println!(
-            "\n{}",
-            match lang {
-                Lang::En => format!(
-                    "({given} tests check code the kit gave you, like --help: they are not counted. \
-                     Details: cargo test --test labN)"
-                ),
-                Lang::Es => format!(
-                    "({given} tests revisan código que el kit ya te dio, como --help: no cuentan. \
-                     Detalles: cargo test --test labN)"
-                ),
-            }
+        let note = text!(
+            en: "({tests} check code the kit gave you, like --help: they are not counted. \
+                 Details: cargo test --test labN)",
+            es: "({tests_es} {revisan} código que el kit ya te dio, como --help: no cuentan. \
+                 Detalles: cargo test --test labN)",
+            tests = count(given, "test", "tests"),
+            tests_es = count(given, "test", "tests"),
+            revisan = crate::lang::plural(given, "revisa", "revisan"),
         );
+        println!("\n{}", note.get(lang));
     }
-    if let Some(path) = &args.classroom {
-        let result = report::classroom(&grade);
-        write(path, &(serde_json::to_string_pretty(&result)? + "\n"))?;
-        eprintln!("{} {}", lang.pick("wrote", "se escribió"), path.display());
+    if let Some(path) = &form.classroom {
+        let result = classroom::result(&grade);
+        files::write(path, serde_json::to_string_pretty(&result)? + "\n")?;
+        let wrote = text!(en: "wrote {path}", es: "se escribió {path}", path = path.display());
+        eprintln!("{}", wrote.get(lang));
     }
     Ok(())
+}
+
+/// A student's `labs/` folder (the Classroom workflow's checkout of their
+/// repository), graded as the class form grades a hand-in: its files
+/// only, on a scratch copy of this kit, in the sandbox where there is one.
+/// Nothing else of the student's repository is read.
+fn grade_a_labs_folder(kit: &Kit, settings: &Settings, dir: &Path) -> anyhow::Result<StudentGrade> {
+    let lang = settings.lang;
+    let mut budget = Budget::default();
+    let entries = archive::read_hand_in(dir, "labs", &mut budget)?;
+    let files: Vec<(PathBuf, Vec<u8>)> = entries
+        .into_iter()
+        .filter_map(|entry| match entry.kind {
+            Kind::File(Some(bytes)) if entry.path.ends_with(".rs") => {
+                Some((PathBuf::from(entry.path), bytes))
+            }
+            _ => None,
+        })
+        .collect();
+    let sandbox = Sandbox::detect(settings.sandbox, &kit.root);
+    if let Some(warning) = sandbox.warning(lang) {
+        eprintln!("{warning}");
+    }
+    let (tests, slots) = class::prepare(kit, &sandbox, &settings.scratch, 1, &[], lang)?;
+    let cx = Context {
+        kit,
+        sandbox: &sandbox,
+        tests: &tests,
+        limit: settings.timeout,
+        lang,
+        skip: &[],
+    };
+    grading::grade(&slots[0], &cx, &kit_name(kit), "labs/".into(), files)
 }
 
 /// `cargo test --no-run`, as the student's `cargo test` builds: `None`
@@ -198,19 +235,16 @@ fn grade_in_place(
         labs,
         seconds: 0.0,
         problems: Vec::new(),
+        name: None,
+        files: Vec::new(),
     })
 }
 
 /// The fallback: a scratch copy with stubs for what does not compile.
-fn grade_on_a_copy(
-    args: &Args,
-    kit: &Kit,
-    limit: Duration,
-    lang: Lang,
-) -> anyhow::Result<StudentGrade> {
+fn grade_on_a_copy(kit: &Kit, settings: &Settings) -> anyhow::Result<StudentGrade> {
+    let (limit, lang) = (settings.timeout, settings.lang);
     let sandbox = Sandbox::None("the progress form runs the student's own code".into());
-    let scratch = crate::scratch_dir(args, kit)?;
-    let slot = Slot::take(&scratch)?;
+    let slot = Slot::take(&settings.scratch)?;
     slot.copy_kit(kit, &[])?;
     let stubs: Vec<_> = kit
         .labs

@@ -2,13 +2,15 @@
 //! message, the compiler's errors where a lab did not build, and the
 //! walkthrough section to read next; in Spanish, in English, or both. The
 //! tests' messages are in the one language the tests ran in: a section in
-//! the other language says so.
+//! the other language says so. A lab left untouched gets one paragraph
+//! that says where to start, and a hand-in that could not be read no lab
+//! sections at all.
 
 use std::fmt::Write as _;
 
-use crate::grading::{LabGrade, Status, StudentGrade};
-use crate::lang::Lang;
-use crate::libtest::{self, Outcome};
+use crate::grading::{self, LabGrade, Status, StudentGrade};
+use crate::lang::{Lang, count};
+use crate::libtest::Outcome;
 
 /// Failing tests shown with their message; the rest by name only.
 const MAX_MESSAGES: usize = 8;
@@ -39,75 +41,52 @@ fn feedback_in(
     if let Some(warning) = warning {
         let _ = writeln!(out, "> **{warning}**\n");
     }
-    let _ = writeln!(
-        out,
-        "# {}: {}\n",
-        student.id,
-        lang.pick(
-            "feedback on the sockets-lab labs",
-            "retroalimentación de los labs de sockets-lab"
-        )
+    let (id, total) = (&student.id, student.total());
+    let head = text!(
+        en: "# {id}: feedback on the sockets-lab labs\n\nGrade: **{total}** out of 100 (the mean of the labs).\n",
+        es: "# {id}: retroalimentación de los labs de sockets-lab\n\nCalificación: **{total}** de 100 (el promedio de los labs).\n",
     );
-    let _ = writeln!(
-        out,
-        "{} **{}** {}\n",
-        lang.pick("Grade:", "Calificación:"),
-        student.total(),
-        lang.pick(
-            "out of 100 (the mean of the labs).",
-            "de 100 (el promedio de los labs)."
-        )
-    );
+    let _ = writeln!(out, "{}", head.get(lang));
     match &student.found_in {
         Ok(found_in) => {
-            let _ = writeln!(
-                out,
-                "{} `{found_in}`\n",
-                lang.pick("Lab files taken from", "Archivos de los labs tomados de")
+            let from = text!(
+                en: "Lab files taken from `{found_in}`\n",
+                es: "Archivos de los labs tomados de `{found_in}`\n",
             );
+            let _ = writeln!(out, "{}", from.get(lang));
         }
         Err(why) => {
-            let why = match lang {
-                Lang::En => why.clone(),
-                Lang::Es => problem_in_spanish(why),
-            };
-            let _ = writeln!(
-                out,
-                "{} {why}\n",
-                lang.pick("Nothing was graded:", "No se calificó nada:")
+            let why = why.get(lang);
+            let nothing = text!(
+                en: "Nothing was graded: {why}. Every lab scores 0.\n",
+                es: "No se calificó nada: {why}. Todos los labs valen 0.\n",
             );
+            let _ = writeln!(out, "{}", nothing.get(lang));
         }
     }
     if !student.problems.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}\n",
-            lang.pick("About what you handed in:", "Sobre lo que entregaste:")
-        );
+        let about = text!(en: "About what you handed in:\n", es: "Sobre lo que entregaste:\n");
+        let _ = writeln!(out, "{}", about.get(lang));
         for problem in &student.problems {
             let _ = writeln!(out, "- {}", problem.get(lang));
         }
         out.push('\n');
     }
+    if student.found_in.is_err() {
+        return out;
+    }
     let failing = student
         .labs
         .iter()
-        .any(|lab| lab.failures().next().is_some());
+        .any(|lab| lab.failures().next().is_some() && matches!(lab.status, Status::Graded));
     if failing && lang != messages {
-        let _ = writeln!(
-            out,
-            "{}\n",
-            match lang {
-                Lang::En =>
-                    "The messages of the failing tests are quoted below as the tests \
-                             wrote them: in Spanish, the language they ran in \
-                             (SOCKETS_LAB_LANG=es).",
-                Lang::Es =>
-                    "Los mensajes de los tests que fallan se citan abajo tal como los \
-                             escribieron los tests: en inglés, el idioma en que corrieron \
-                             (SOCKETS_LAB_LANG no decía es).",
-            }
+        let note = text!(
+            en: "The messages of the failing tests are quoted below as the tests wrote them: \
+                 in Spanish, the language they ran in (SOCKETS_LAB_LANG=es).\n",
+            es: "Los mensajes de los tests que fallan se citan abajo tal como los escribieron \
+                 los tests: en inglés, el idioma en que corrieron (SOCKETS_LAB_LANG no decía es).\n",
         );
+        let _ = writeln!(out, "{}", note.get(lang));
     }
     for lab in &student.labs {
         lab_section(&mut out, lab, lang);
@@ -115,193 +94,215 @@ fn feedback_in(
     out
 }
 
+/// A lab's section: its heading, what was not handed in, what it left
+/// running, why its tests did not run (if they did not), the tests that
+/// fail, the given tests.
 fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
+    heading(out, lab, lang);
+    if let Some(paragraph) = untouched(lab, lang) {
+        let _ = writeln!(out, "{paragraph}\n");
+        return;
+    }
+    missing_files(out, lab, lang);
+    leftovers(out, lab, lang);
+    if !status(out, lab, lang) {
+        return;
+    }
+    failures(out, lab, lang);
+    given(out, lab, lang);
+}
+
+fn heading(out: &mut String, lab: &LabGrade, lang: Lang) {
+    let (number, score, passed) = (lab.number, lab.score(), lab.passed());
     let scored = lab.scored().count();
-    let _ = writeln!(
-        out,
-        "## Lab {}: {} ({} {} {scored} tests)\n",
-        lab.number,
-        lab.score(),
-        lab.passed(),
-        lang.pick("of", "de")
+    let title = text!(
+        en: "## Lab {number}: {score} ({passed} of {scored})\n",
+        es: "## Lab {number}: {score} ({passed} de {scored})\n",
+        scored = count(scored, "test", "tests"),
     );
+    let _ = writeln!(out, "{}", title.get(lang));
+}
+
+/// The one paragraph of a lab whose files are the starters.
+fn untouched(lab: &LabGrade, lang: Lang) -> Option<String> {
+    if !matches!(lab.status, Status::Untouched) {
+        return None;
+    }
+    let number = lab.number;
+    let text = match lab.first_step {
+        Some(step) => text!(
+            en: "You have not changed this lab's files yet: they are the starters, so its tests \
+                 were not run and it scores 0. Start with docs/en/lab{number}.md, \"Step {step}\"; \
+                 `cargo test --test lab{number}` then tells you how far you got.",
+            es: "Todavía no cambiaste los archivos de este lab: son los esqueletos, así que no se \
+                 corrieron sus tests y vale 0. Empieza por docs/es/lab{number}.md, «Paso {step}»; \
+                 luego `cargo test --test lab{number}` te dice cuánto llevas.",
+        ),
+        None => text!(
+            en: "You have not changed this lab's files yet: they are the starters, so its tests \
+                 were not run and it scores 0. Start with docs/en/contract.md and \
+                 docs/en/lab{number}.md, \"How it is graded\".",
+            es: "Todavía no cambiaste los archivos de este lab: son los esqueletos, así que no se \
+                 corrieron sus tests y vale 0. Empieza por docs/es/contract.md y \
+                 docs/es/lab{number}.md, «Cómo se califica».",
+        ),
+    };
+    Some(text.get(lang).to_string())
+}
+
+fn missing_files(out: &mut String, lab: &LabGrade, lang: Lang) {
     for file in &lab.missing {
-        let _ = writeln!(
-            out,
-            "{}\n",
-            match lang {
-                Lang::En =>
-                    format!("`labs/{file}` was not handed in: the starter was graded in its place."),
-                Lang::Es =>
-                    format!("No entregaste `labs/{file}`: se calificó el esqueleto en su lugar."),
-            }
+        let text = text!(
+            en: "`labs/{file}` was not handed in: the starter was graded in its place.\n",
+            es: "No entregaste `labs/{file}`: se calificó el esqueleto en su lugar.\n",
         );
+        let _ = writeln!(out, "{}", text.get(lang));
     }
-    if !lab.leftovers.is_empty() {
-        let _ = writeln!(
-            out,
-            "{}\n",
-            lang.pick(
-                "These processes of your programs were still running when this lab's tests ended \
-                 (the grader stopped them; a program should end everything it starts):",
-                "Estos procesos de tus programas seguían corriendo cuando terminaron los tests de \
-                 este lab (el calificador los detuvo; un programa debe terminar todo lo que inicia):"
-            )
-        );
-        for process in &lab.leftovers {
-            let _ = writeln!(out, "- `{process}`");
-        }
-        out.push('\n');
+}
+
+fn leftovers(out: &mut String, lab: &LabGrade, lang: Lang) {
+    if lab.leftovers.is_empty() {
+        return;
     }
+    let text = text!(
+        en: "These processes of your programs were still running when this lab's tests ended \
+             (the grader stopped them; a program should end everything it starts):",
+        es: "Estos procesos de tus programas seguían corriendo cuando terminaron los tests de \
+             este lab (el calificador los detuvo; un programa debe terminar todo lo que inicia):",
+    );
+    let _ = writeln!(out, "{}\n", text.get(lang));
+    for process in &lab.leftovers {
+        let _ = writeln!(out, "- `{process}`");
+    }
+    out.push('\n');
+}
+
+/// Why the lab's tests did not run, or were stopped; false when there is
+/// nothing more to say of the lab.
+fn status(out: &mut String, lab: &LabGrade, lang: Lang) -> bool {
     match &lab.status {
         Status::NotHandedIn => {
-            let _ = writeln!(
-                out,
-                "{}\n",
-                lang.pick(
-                    "No file of this lab was handed in.",
-                    "No entregaste ningún archivo de este lab."
-                )
+            let text = text!(
+                en: "No file of this lab was handed in.\n",
+                es: "No entregaste ningún archivo de este lab.\n",
             );
-            return;
+            let _ = writeln!(out, "{}", text.get(lang));
+            false
         }
         Status::DidNotCompile(errors) => {
-            for (file, text) in errors {
-                let _ = writeln!(
-                    out,
-                    "{}\n\n```text\n{text}\n```\n",
-                    match lang {
-                        Lang::En => format!(
-                            "`{file}` does not compile, so this lab scores 0 and its tests did not run. The compiler said:"
-                        ),
-                        Lang::Es => format!(
-                            "`{file}` no compila, así que este lab vale 0 y sus tests no se corrieron. El compilador dijo:"
-                        ),
-                    }
+            for (file, errors) in errors {
+                let text = text!(
+                    en: "`{file}` does not compile, so this lab scores 0 and its tests did not run. The compiler said:",
+                    es: "`{file}` no compila, así que este lab vale 0 y sus tests no se corrieron. El compilador dijo:",
                 );
+                let _ = writeln!(out, "{}\n\n```text\n{errors}\n```\n", text.get(lang));
             }
-            return;
+            false
         }
         Status::TimedOut(secs) => {
-            let _ = writeln!(
-                out,
-                "{}\n",
-                match lang {
-                    Lang::En => format!(
-                        "The tests of this lab did not finish within {secs} s and were stopped, so the \
-                         lab scores 0: one of your programs kept a test waiting for ever (it never exits, \
-                         never answers, or leaves a process behind that holds its output). The tests below \
-                         that did not pass point to it."
-                    ),
-                    Lang::Es => format!(
-                        "Los tests de este lab no terminaron en {secs} s y se detuvieron, así que el lab \
-                         vale 0: uno de tus programas dejó a un test esperando sin fin (nunca termina, nunca \
-                         contesta, o deja atrás un proceso que mantiene abierta su salida). Los tests de \
-                         abajo que no pasaron te dicen cuál."
-                    ),
-                }
+            let text = text!(
+                en: "The tests of this lab did not finish within {secs} s and were stopped, so the \
+                     lab scores 0: one of your programs kept a test waiting for ever (it never exits, \
+                     never answers, or leaves a process behind that holds its output). The tests below \
+                     that did not pass point to it.\n",
+                es: "Los tests de este lab no terminaron en {secs} s y se detuvieron, así que el lab \
+                     vale 0: uno de tus programas dejó a un test esperando sin fin (nunca termina, nunca \
+                     contesta, o deja atrás un proceso que mantiene abierta su salida). Los tests de \
+                     abajo que no pasaron te dicen cuál.\n",
             );
+            let _ = writeln!(out, "{}", text.get(lang));
+            true
         }
         Status::Failed(why) => {
-            let _ = writeln!(
-                out,
-                "{}\n\n```text\n{why}\n```\n",
-                lang.pick(
-                    "The grader could not run this lab's tests:",
-                    "El calificador no pudo correr los tests de este lab:"
-                )
+            let text = text!(
+                en: "The grader could not run this lab's tests:",
+                es: "El calificador no pudo correr los tests de este lab:",
             );
+            let _ = writeln!(out, "{}\n\n```text\n{why}\n```\n", text.get(lang));
+            true
         }
-        Status::Graded => {}
+        Status::Graded | Status::Untouched => true,
     }
+}
+
+/// Where to read next, and the failing tests, the first few with their message.
+fn failures(out: &mut String, lab: &LabGrade, lang: Lang) {
     let failures: Vec<_> = lab.failures().collect();
     if failures.is_empty() {
         let _ = writeln!(
             out,
             "{}\n",
-            lang.pick("Every test passes.", "Todos los tests pasan.")
+            text!(en: "Every test passes.", es: "Todos los tests pasan.").get(lang)
         );
-    } else {
-        let _ = writeln!(
-            out,
-            "{} {}\n",
-            lang.pick("Read next:", "Lee ahora:"),
-            walkthrough(lab, lang)
-        );
-        let _ = writeln!(
-            out,
-            "{}\n",
-            lang.pick("Failing tests:", "Tests que fallan:")
-        );
-        for failure in failures.iter().take(MAX_MESSAGES) {
-            let message = match &failure.outcome {
-                Outcome::Failed(message) if !message.is_empty() => message.clone(),
-                Outcome::NotRun(why) => why.clone(),
-                _ => lang.pick("(no message)", "(sin mensaje)").to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "- `{}`\n\n  ```text\n{}\n  ```\n",
-                failure.name,
-                indent(&message)
-            );
-        }
-        if failures.len() > MAX_MESSAGES {
-            let rest: Vec<String> = failures[MAX_MESSAGES..]
-                .iter()
-                .map(|t| format!("`{}`", t.name))
-                .collect();
-            let _ = writeln!(
-                out,
-                "{} {}\n",
-                match lang {
-                    Lang::En => format!("And {} more failing tests:", rest.len()),
-                    Lang::Es => format!("Y {} tests más que fallan:", rest.len()),
-                },
-                rest.join(", ")
-            );
-        }
+        return;
     }
+    let next = walkthrough(lab);
+    let text = text!(en: "Read next: {en}\n\nFailing tests:\n", es: "Lee ahora: {es}\n\nTests que fallan:\n", en = next.en, es = next.es);
+    let _ = writeln!(out, "{}", text.get(lang));
+    for failure in failures.iter().take(MAX_MESSAGES) {
+        let message = match &failure.outcome {
+            Outcome::Failed(message) if !message.is_empty() => message.clone(),
+            Outcome::NotRun(why) => why.clone(),
+            _ => text!(en: "(no message)", es: "(sin mensaje)")
+                .get(lang)
+                .to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "- `{}`\n\n  ```text\n{}\n  ```\n",
+            failure.name,
+            indent(&message)
+        );
+    }
+    if failures.len() > MAX_MESSAGES {
+        let rest: Vec<String> = failures[MAX_MESSAGES..]
+            .iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect();
+        let n = rest.len();
+        let text = text!(
+            en: "And {tests} more that {fail}: {list}\n",
+            es: "Y {tests_es} más que {fallan}: {list}\n",
+            tests = count(n, "test", "tests"),
+            fail = crate::lang::plural(n, "fails", "fail"),
+            tests_es = count(n, "test", "tests"),
+            fallan = crate::lang::plural(n, "falla", "fallan"),
+            list = rest.join(", "),
+        );
+        let _ = writeln!(out, "{}", text.get(lang));
+    }
+}
+
+fn given(out: &mut String, lab: &LabGrade, lang: Lang) {
     let given: Vec<String> = lab
         .tests
         .iter()
         .filter(|t| t.given)
         .map(|t| format!("`{}`", t.name))
         .collect();
-    if !given.is_empty() {
-        let _ = writeln!(
-            out,
-            "{} {}\n",
-            lang.pick(
-                "Given tests (the starters already pass them, so they score nothing):",
-                "Tests dados (el esqueleto ya los pasa, así que no cuentan):"
-            ),
-            given.join(", ")
-        );
+    if given.is_empty() {
+        return;
     }
+    let text = text!(
+        en: "Given tests (the starters already pass them, so they score nothing): {list}\n",
+        es: "Tests dados (el esqueleto ya los pasa, así que no cuentan): {list}\n",
+        list = given.join(", "),
+    );
+    let _ = writeln!(out, "{}", text.get(lang));
 }
 
-/// The step a starter's `todo!` points to (the lowest one among the failing
-/// tests: the first step not done yet), or the section on grading.
-fn walkthrough(lab: &LabGrade, lang: Lang) -> String {
-    let step = lab
-        .failures()
-        .filter_map(|t| match &t.outcome {
-            Outcome::Failed(message) => libtest::todo_hint(message).and_then(libtest::step_of),
-            _ => None,
-        })
-        .min();
-    let dir = lang.pick("en", "es");
-    match (step, lang) {
-        (Some(n), Lang::En) => format!("docs/{dir}/lab{}.md, \"Step {n}\".", lab.number),
-        (Some(n), Lang::Es) => format!("docs/{dir}/lab{}.md, «Paso {n}».", lab.number),
-        (None, Lang::En) => format!(
-            "docs/{dir}/lab{}.md, \"How it is graded\" and \"Common errors\".",
-            lab.number
+/// The lowest step not done yet among the failing tests, or the section
+/// on grading.
+fn walkthrough(lab: &LabGrade) -> crate::lang::Text {
+    let number = lab.number;
+    match grading::lowest_step(lab) {
+        Some((step, _)) => text!(
+            en: "docs/en/lab{number}.md, \"Step {step}\".",
+            es: "docs/es/lab{number}.md, «Paso {step}».",
         ),
-        (None, Lang::Es) => format!(
-            "docs/{dir}/lab{}.md, «Cómo se califica» y «Errores comunes».",
-            lab.number
+        None => text!(
+            en: "docs/en/lab{number}.md, \"How it is graded\" and \"Common errors\".",
+            es: "docs/es/lab{number}.md, «Cómo se califica» y «Errores comunes».",
         ),
     }
 }
@@ -311,25 +312,6 @@ fn indent(text: &str) -> String {
         .map(|l| format!("  {l}"))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// The grader's reasons for grading nothing (main.rs), in Spanish; the
-/// details after the colon are the system's or cargo's, in English.
-fn problem_in_spanish(why: &str) -> String {
-    let known = [
-        (
-            "no lab files found",
-            "no se encontró ningún archivo de los labs",
-        ),
-        ("could not read it", "no se pudo leer"),
-        ("could not be graded", "no se pudo calificar"),
-    ];
-    for (en, es) in known {
-        if let Some(rest) = why.strip_prefix(en) {
-            return format!("{es}{rest}");
-        }
-    }
-    why.to_string()
 }
 
 #[cfg(test)]
@@ -353,9 +335,12 @@ mod tests {
                 }],
                 missing: Vec::new(),
                 leftovers: Vec::new(),
+                first_step: Some(1),
             }],
             seconds: 1.0,
             problems: Vec::new(),
+            name: None,
+            files: Vec::new(),
         }
     }
 

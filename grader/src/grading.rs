@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::kit::{Kit, Lab};
-use crate::lang::{Lang, Text};
+use crate::lang::{Lang, Text, count, plural};
 use crate::libtest::{self, Outcome};
 use crate::messages::{crate_problem, missing_crate, scrub, trim_errors};
 use crate::procs::Output;
@@ -21,13 +21,18 @@ pub struct StudentGrade {
     pub id: String,
     /// Where the lab files were found (`ana.zip: repo-main/labs`), or why
     /// nothing was graded.
-    pub found_in: Result<String, String>,
+    pub found_in: Result<String, Text>,
     pub labs: Vec<LabGrade>,
     /// How long grading this student took (set by the caller).
     pub seconds: f64,
     /// What the instructor should know about this hand-in (the copy taken,
     /// files renamed or left out, processes left behind, ...).
     pub problems: Vec<Text>,
+    /// The name on the class's roster, when there is one and the hand-in
+    /// matched it.
+    pub name: Option<String>,
+    /// The lab files graded, by their path under `labs/` (for the copies).
+    pub files: Vec<(PathBuf, Vec<u8>)>,
 }
 
 pub struct LabGrade {
@@ -39,12 +44,17 @@ pub struct LabGrade {
     pub missing: Vec<String>,
     /// Processes still running when the lab's tests ended (killed then).
     pub leftovers: Vec<String>,
+    /// The first step of the lab's walkthrough (`Lab::first_step`).
+    pub first_step: Option<u32>,
 }
 
 pub enum Status {
     Graded,
     /// No file of this lab in the submission: its tests were not run.
     NotHandedIn,
+    /// Its files are the starters, untouched: its tests were not run (the
+    /// kit's CI proves that the starters fail every scored test).
+    Untouched,
     /// These programs did not compile; the compiler's errors, trimmed.
     DidNotCompile(Vec<(String, String)>),
     /// The tests ran past the limit (in seconds) and were stopped: 0.
@@ -98,7 +108,7 @@ impl StudentGrade {
     }
 
     /// A student with nothing to grade: every lab 0, every test not run.
-    pub fn nothing(kit: &Kit, tests: &[Vec<String>], id: &str, why: String) -> StudentGrade {
+    pub fn nothing(kit: &Kit, tests: &[Vec<String>], id: &str, why: Text) -> StudentGrade {
         let labs = kit
             .labs
             .iter()
@@ -111,8 +121,22 @@ impl StudentGrade {
             labs,
             seconds: 0.0,
             problems: Vec::new(),
+            name: None,
+            files: Vec::new(),
         }
     }
+}
+
+/// The lowest step of the walkthrough that a failing test's message says
+/// is not done yet (a starter's `todo!` names its step), with that test:
+/// the step to work on next.
+pub fn lowest_step(lab: &LabGrade) -> Option<(u32, &TestResult)> {
+    lab.failures()
+        .filter_map(|t| match &t.outcome {
+            Outcome::Failed(message) => Some((libtest::step_of(libtest::todo_hint(message)?)?, t)),
+            _ => None,
+        })
+        .min_by_key(|(step, _)| *step)
 }
 
 pub fn round1(x: f64) -> f64 {
@@ -179,8 +203,22 @@ pub fn grade(
                 ))
             })
             .collect();
+        let untouched = lab.files.iter().all(|file| {
+            files
+                .iter()
+                .find(|(rel, _)| rel == Path::new(file))
+                .is_none_or(|(_, bytes)| kit.is_starter(file, bytes))
+        });
         let mut grade = if missing.len() == lab.files.len() {
             lab_with_all(kit, lab, names, Status::NotHandedIn, "not handed in")
+        } else if untouched {
+            lab_with_all(
+                kit,
+                lab,
+                names,
+                Status::Untouched,
+                "the starters, untouched",
+            )
         } else if !errors.is_empty() {
             let krate = broken
                 .iter()
@@ -205,15 +243,10 @@ pub fn grade(
             // a program can change them all; with one, none).
             let changed = slot.copy_kit(kit, cx.skip)? | slot.put_labs(&labs_dir)?;
             if changed || !slot.build_is_intact(&build) {
-                problems.push(Text::new(
-                    format!(
-                        "a program changed the scratch kit before lab {}: it was rebuilt",
-                        lab.number
-                    ),
-                    format!(
-                        "un programa cambió la copia del kit antes del lab {}: se volvió a compilar",
-                        lab.number
-                    ),
+                problems.push(text!(
+                    en: "a program changed the scratch kit before lab {number}: it was rebuilt",
+                    es: "un programa cambió la copia del kit antes del lab {number}: se volvió a compilar",
+                    number = lab.number,
                 ));
                 slot.remove_changed(&build)?;
                 (build, _) = build_with_stubs(slot, cx, &mut labs_dir)?;
@@ -224,17 +257,13 @@ pub fn grade(
             grade.missing = missing;
         }
         if !grade.leftovers.is_empty() {
-            problems.push(Text::new(
-                format!(
-                    "lab {}: {} processes still running when its tests ended (killed)",
-                    lab.number,
-                    grade.leftovers.len()
-                ),
-                format!(
-                    "lab {}: {} procesos seguían corriendo al terminar sus tests (se detuvieron)",
-                    lab.number,
-                    grade.leftovers.len()
-                ),
+            let n = grade.leftovers.len();
+            problems.push(text!(
+                en: "lab {number}: {processes} still running when its tests ended (killed)",
+                es: "lab {number}: {procesos} corriendo al terminar sus tests (se detuvieron)",
+                number = lab.number,
+                processes = count(n, "process", "processes"),
+                procesos = format!("{} {}", count(n, "proceso", "procesos"), plural(n, "seguía", "seguían")),
             ));
         }
         labs.push(grade);
@@ -245,6 +274,8 @@ pub fn grade(
         labs,
         seconds: 0.0,
         problems,
+        name: None,
+        files: Vec::new(),
     })
 }
 
@@ -358,6 +389,7 @@ pub fn lab_result(
         tests,
         missing: Vec::new(),
         leftovers: out.leftovers.iter().map(|l| scrub(l)).collect(),
+        first_step: lab.first_step,
     }
 }
 
@@ -388,5 +420,6 @@ fn lab_with_all(kit: &Kit, lab: &Lab, names: &[String], status: Status, why: &st
             .collect(),
         missing: Vec::new(),
         leftovers: Vec::new(),
+        first_step: lab.first_step,
     }
 }

@@ -24,6 +24,13 @@ pub struct Kit {
     /// The crates the labs may use: the `[dependencies]` of the kit's
     /// Cargo.toml (`tokio_util` for `tokio-util`, as code names it).
     pub dependencies: Vec<String>,
+    /// The kit's own top-level folders but `labs/` (`labs-bare`, `tests`,
+    /// `solutions`, ...): in a whole kit handed in, none is the student's work.
+    pub folders: Vec<String>,
+    /// The reference solutions (`solutions/lab1_server.rs`, ...) by the lab
+    /// file they solve, when the kit has them (an instructor's kit does, a
+    /// handout does not).
+    pub solutions: Vec<(String, Vec<u8>)>,
 }
 
 pub struct Lab {
@@ -32,6 +39,9 @@ pub struct Lab {
     pub number: u32,
     /// The file names of its programs in `labs/` (`lab1_server.rs`, ...).
     pub files: Vec<String>,
+    /// The first step of its walkthrough the starters ask for (the lowest
+    /// `TODO (step N)`); `None` for starters without steps (labs-bare/).
+    pub first_step: Option<u32>,
 }
 
 impl Kit {
@@ -54,10 +64,16 @@ impl Kit {
             if files.is_empty() {
                 bail!("tests/{name} has no programs in labs/ (no labs/{prefix}*.rs)");
             }
+            let first_step = files
+                .iter()
+                .filter_map(|f| fs::read_to_string(root.join("labs").join(f)).ok())
+                .filter_map(|text| lowest_step(&text))
+                .min();
             labs.push(Lab {
                 name: format!("lab{number}"),
                 number,
                 files,
+                first_step,
             });
         }
         labs.sort_by_key(|lab| lab.number);
@@ -71,13 +87,37 @@ impl Kit {
         read_tree(&root.join("labs"), Path::new(""), &mut starters)?;
         let given = read_given(&root.join(GIVEN_FILE))?;
         let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+        let mut folders = Vec::new();
+        for entry in fs::read_dir(&root)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_dir() && name != "labs" {
+                folders.push(name);
+            }
+        }
+        let solutions = labs
+            .iter()
+            .flat_map(|lab| &lab.files)
+            .filter_map(|f| Some((f.clone(), fs::read(root.join("solutions").join(f)).ok()?)))
+            .collect();
         Ok(Kit {
             root,
             labs,
             starters,
             given,
             dependencies: dependencies(&manifest),
+            folders,
+            solutions,
         })
+    }
+
+    /// Whether `bytes` are the starter of the lab file `file` (line ends
+    /// aside: a Windows editor may have written CRLF).
+    pub fn is_starter(&self, file: &str, bytes: &[u8]) -> bool {
+        let normal = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n");
+        self.starters
+            .iter()
+            .any(|(rel, starter)| rel == Path::new(file) && normal(starter) == normal(bytes))
     }
 
     /// The lab a file of `labs/` belongs to (`lab2_server.rs` is lab 2's).
@@ -124,6 +164,14 @@ fn dependencies(manifest: &str) -> Vec<String> {
         }
     }
     names
+}
+
+/// The lowest `TODO (step N)` of a starter.
+pub fn lowest_step(text: &str) -> Option<u32> {
+    text.split("TODO (step ")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next()?.trim().parse().ok())
+        .min()
 }
 
 /// `lab12` from `lab12.rs` (with suffix ".rs").

@@ -42,15 +42,11 @@ pub fn missing_crate(kit: &Kit, errors: &str) -> Option<String> {
 
 pub fn crate_problem(kit: &Kit, lab: u32, krate: &str) -> Text {
     let available = kit.dependencies.join(", ");
-    Text::new(
-        format!(
-            "lab {lab} uses the crate `{krate}`, which the kit does not have: only the kit's \
-             dependencies are available ({available}); `cargo add` changes only the student's copy"
-        ),
-        format!(
-            "el lab {lab} usa el crate `{krate}`, que el kit no tiene: solo están las \
-             dependencias del kit ({available}); `cargo add` cambia solo la copia del alumno"
-        ),
+    text!(
+        en: "lab {lab} uses the crate `{krate}`, which the kit does not have: only the kit's \
+             dependencies are available ({available}); `cargo add` changes only the student's copy",
+        es: "el lab {lab} usa el crate `{krate}`, que el kit no tiene: solo están las \
+             dependencias del kit ({available}); `cargo add` cambia solo la copia del alumno",
     )
 }
 
@@ -148,6 +144,8 @@ mod tests {
             starters: Vec::new(),
             given: None,
             dependencies: vec!["clap".into(), "tokio".into()],
+            folders: Vec::new(),
+            solutions: Vec::new(),
         };
         let error = "error[E0432]: unresolved import `rand`\n --> labs/lab1_server.rs:1:5";
         assert_eq!(missing_crate(&kit, error).as_deref(), Some("rand"));

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::grading::StudentGrade;
-use crate::lang::Lang;
+use crate::lang::{Lang, count};
 
 pub struct Progress {
     bar: ProgressBar,
@@ -18,11 +18,11 @@ pub struct Progress {
 impl Progress {
     pub fn new(total: usize, lang: Lang) -> Progress {
         let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
-        let template = match lang {
-            Lang::En => "[{pos}/{len}] {elapsed} {bar:20} grading {msg}",
-            Lang::Es => "[{pos}/{len}] {elapsed} {bar:20} calificando a {msg}",
-        };
-        if let Ok(style) = ProgressStyle::with_template(template) {
+        let template = text!(
+            en: "[{{pos}}/{{len}}] {{elapsed}} {{bar:20}} grading {{msg}}",
+            es: "[{{pos}}/{{len}}] {{elapsed}} {{bar:20}} calificando a {{msg}}",
+        );
+        if let Ok(style) = ProgressStyle::with_template(template.get(lang)) {
             bar.set_style(style);
         }
         bar.enable_steady_tick(Duration::from_millis(500));
@@ -48,12 +48,17 @@ impl Progress {
             .map(|l| format!("{} {:>5}", l.lab, l.score()))
             .collect();
         let note = match (&grade.found_in, grade.problems.len()) {
-            (Err(why), _) => format!("  ({why})"),
+            (Err(why), _) => format!("  ({})", why.get(self.lang)),
             (Ok(_), 0) => String::new(),
-            (Ok(_), n) => match self.lang {
-                Lang::En => format!("  ({n} problems: see grades.csv)"),
-                Lang::Es => format!("  ({n} avisos: mira grades.csv)"),
-            },
+            (Ok(_), n) => {
+                let note = text!(
+                    en: "  ({problems}: see grades.csv)",
+                    es: "  ({avisos}: mira grades.csv)",
+                    problems = count(n, "problem", "problems"),
+                    avisos = count(n, "aviso", "avisos"),
+                );
+                note.get(self.lang).to_string()
+            }
         };
         let line = format!(
             "[{}/{}] {:<20} {}  total {:>5}  ({} s){note}",

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use serde_json::json;
 
-use crate::grading::{LabGrade, Status, StudentGrade};
-use crate::lang::Lang;
-use crate::libtest::{self, Outcome};
+use crate::copies::Copies;
+use crate::grading::{self, LabGrade, Status, StudentGrade};
+use crate::lang::{Lang, Text};
+use crate::libtest::Outcome;
 
 /// The order a Spanish reader expects of names: accents and case do not
 /// count (`Ángela` among the A's, `émilie` before `Zoe`), and `ñ` comes
@@ -35,32 +35,64 @@ fn sort_key(id: &str) -> String {
         .collect()
 }
 
-/// `student,lab1,...,total,problems`, one row per student (already
-/// sorted). It starts with a UTF-8 byte order mark: without it Excel,
-/// as most instructors open a CSV, reads the file in the computer's
+/// What the gradebook is made of: the labs' names, the students in the
+/// order of the rows, the copies found, the language of the problems, and
+/// the warning when there was no sandbox.
+pub struct Book<'a> {
+    pub labs: &'a [String],
+    pub students: &'a [StudentGrade],
+    pub copies: &'a Copies,
+    pub lang: Lang,
+    pub warning: Option<&'a str>,
+}
+
+impl Book<'_> {
+    /// With a roster, every row has a name column.
+    fn has_names(&self) -> bool {
+        self.students.iter().any(|s| s.name.is_some())
+    }
+}
+
+/// `student[,name],lab1,...,total,problems,copies`, one row per student
+/// (already in order). It starts with a UTF-8 byte order mark: without it
+/// Excel, as most instructors open a CSV, reads the file in the computer's
 /// legacy code page and shows "JosÃ© PÃ©rez" for "José Pérez".
-pub fn csv(
-    labs: &[String],
-    students: &[StudentGrade],
-    lang: Lang,
-    warning: Option<&str>,
-) -> String {
+pub fn csv(book: &Book) -> String {
     let mut out = String::from("\u{feff}student");
-    for lab in labs {
+    if book.has_names() {
+        out.push_str(",name");
+    }
+    for lab in book.labs {
         out.push(',');
         out.push_str(lab);
     }
-    out.push_str(",total,problems\n");
-    for student in students {
+    out.push_str(",total,problems,copies\n");
+    for student in book.students {
         out.push_str(&csv_field(&student.id));
+        if book.has_names() {
+            out.push(',');
+            out.push_str(&csv_field(student.name.as_deref().unwrap_or("")));
+        }
         for lab in &student.labs {
             let _ = write!(out, ",{}", lab.score());
         }
         let _ = write!(out, ",{},", student.total());
-        out.push_str(&csv_field(&problems(student, lang, warning).join("; ")));
+        out.push_str(&csv_field(
+            &problems(student, book.lang, book.warning).join("; "),
+        ));
+        out.push(',');
+        out.push_str(&csv_field(&copies_of(book, student).join("; ")));
         out.push('\n');
     }
     out
+}
+
+fn copies_of(book: &Book, student: &StudentGrade) -> Vec<String> {
+    book.copies
+        .of(&student.id)
+        .iter()
+        .map(|t| t.get(book.lang).to_string())
+        .collect()
 }
 
 /// Everything an instructor should know about a student's grade, one
@@ -73,7 +105,7 @@ pub fn problems(student: &StudentGrade, lang: Lang, warning: Option<&str>) -> Ve
         .map(|p| p.get(lang).to_string())
         .collect();
     if let Err(why) = &student.found_in {
-        list.insert(0, why.clone());
+        list.insert(0, why.get(lang).to_string());
     }
     if let Some(warning) = warning {
         list.push(warning.to_string());
@@ -111,10 +143,13 @@ pub struct Gradebook<'a> {
 struct StudentJson<'a> {
     student: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     found_in: Option<&'a str>,
     total: f64,
     seconds: f64,
     problems: Vec<String>,
+    copies: Vec<String>,
     labs: BTreeMap<&'a str, LabJson<'a>>,
 }
 
@@ -135,20 +170,18 @@ struct TestJson<'a> {
     result: &'static str,
 }
 
-pub fn json<'a>(
-    labs: &'a [String],
-    students: &'a [StudentGrade],
-    lang: Lang,
-    warning: Option<&'a str>,
-) -> Gradebook<'a> {
-    let students = students
+pub fn json<'a>(book: &'a Book) -> Gradebook<'a> {
+    let students = book
+        .students
         .iter()
         .map(|student| StudentJson {
             student: &student.id,
+            name: student.name.as_deref(),
             found_in: student.found_in.as_deref().ok(),
             total: student.total(),
             seconds: student.seconds,
-            problems: problems(student, lang, warning),
+            problems: problems(student, book.lang, book.warning),
+            copies: copies_of(book, student),
             labs: student
                 .labs
                 .iter()
@@ -157,8 +190,8 @@ pub fn json<'a>(
         })
         .collect();
     Gradebook {
-        labs,
-        warning,
+        labs: book.labs,
+        warning: book.warning,
         students,
     }
 }
@@ -171,8 +204,10 @@ fn lab_json(lab: &LabGrade) -> LabJson<'_> {
             name: &test.name,
             result: match (&test.outcome, test.given) {
                 (Outcome::Passed, false) => "passed",
+                (Outcome::NotRun(_), false) => "not run",
                 (_, false) => "failed",
                 (Outcome::Passed, true) => "given",
+                (Outcome::NotRun(_), true) => "given, not run",
                 (_, true) => "given, failed",
             },
         })
@@ -191,133 +226,100 @@ fn status_word(status: &Status) -> &'static str {
     match status {
         Status::Graded => "graded",
         Status::NotHandedIn => "not handed in",
+        Status::Untouched => "untouched",
         Status::DidNotCompile(_) => "did not compile",
         Status::TimedOut(_) => "timed out",
         Status::Failed(_) => "grader error",
     }
 }
 
-/// The result GitHub Classroom's grading reporter reads from a runner
-/// (`version`, `status`, `max_score`, `tests` with `name`, `status`,
-/// `score`, `message`), for one student's repository. Each scored test is
-/// worth one point, so the points add up exactly; given tests are left
-/// out, as they score nothing.
-pub fn classroom(student: &StudentGrade) -> serde_json::Value {
-    let mut tests = Vec::new();
-    for lab in &student.labs {
-        let timed_out = matches!(lab.status, Status::TimedOut(_));
-        for test in lab.scored() {
-            let (status, score, message) = match &test.outcome {
-                Outcome::Passed if timed_out => ("fail", 0, not_run_message(lab, "")),
-                Outcome::Passed => ("pass", 1, String::new()),
-                Outcome::Failed(message) => ("fail", 0, message.clone()),
-                Outcome::NotRun(why) => ("fail", 0, not_run_message(lab, why)),
-            };
-            tests.push(json!({
-                "name": format!("{} {}", lab.lab, test.name),
-                "status": status,
-                "score": score,
-                "message": message,
-            }));
-        }
-    }
-    let all_passed = student.labs.iter().all(|lab| lab.score() == 100.0);
-    json!({
-        "version": 1,
-        "status": if all_passed { "pass" } else { "fail" },
-        "max_score": tests.len(),
-        "tests": tests,
-    })
-}
-
-fn not_run_message(lab: &LabGrade, why: &str) -> String {
-    match &lab.status {
-        Status::DidNotCompile(errors) => errors
-            .iter()
-            .map(|(file, text)| format!("{file} did not compile:\n{text}"))
-            .collect::<Vec<_>>()
-            .join("\n\n"),
-        Status::TimedOut(secs) => {
-            format!(
-                "the lab's tests did not finish within {secs} s and were stopped: the lab scores 0"
-            )
-        }
-        _ => why.to_string(),
-    }
-}
-
 /// One row per lab: tests passed out of the scored ones, the percentage,
-/// and what to do next (the first failing test and its message's hint).
+/// and what to do next: the lowest step of the walkthrough not done yet.
 pub fn progress_table(student: &StudentGrade, lang: Lang) -> String {
     let mut out = String::new();
-    let (lab_h, score_h, passed_h, next_h) = match lang {
-        Lang::En => ("lab", "score", "tests passed", "first failing test"),
-        Lang::Es => ("lab", "calif.", "tests que pasan", "primer test que falla"),
-    };
-    let _ = writeln!(out, "{lab_h:<6} {score_h:>6}  {passed_h:<16} {next_h}");
+    let head = text!(
+        en: "{lab:<6} {score:>6}  {passed:<16} what to do next",
+        es: "{lab:<6} {calif:>6}  {pasan:<16} lo que sigue",
+        lab = "lab",
+        score = "score",
+        passed = "tests passed",
+        calif = "calif.",
+        pasan = "tests que pasan",
+    );
+    let _ = writeln!(out, "{}", head.get(lang));
     for lab in &student.labs {
-        let of = match lang {
-            Lang::En => "of",
-            Lang::Es => "de",
-        };
-        let passed = format!("{} {of} {}", lab.passed(), lab.scored().count());
-        let _ = write!(out, "{:<6} {:>5}%  {passed:<16} ", lab.lab, lab.score());
-        let _ = writeln!(out, "{}", next_step(lab, lang));
+        let passed = text!(
+            en: "{p} of {n}",
+            es: "{p} de {n}",
+            p = lab.passed(),
+            n = lab.scored().count(),
+        );
+        let _ = write!(
+            out,
+            "{:<6} {:>5}%  {:<16} ",
+            lab.lab,
+            lab.score(),
+            passed.get(lang)
+        );
+        let _ = writeln!(out, "{}", next_step(lab).get(lang));
     }
     let _ = writeln!(out, "{:<6} {:>5}%", "total", student.total());
     out
 }
 
-/// The first failing test (in the order the tests are listed) and the first
-/// line of its message, or the starter's hint when the message quotes one.
-fn next_step(lab: &LabGrade, lang: Lang) -> String {
+/// What the row of a lab says to do next: the lowest step not done yet
+/// (the starters' `todo!`s name their step), with the failing test that
+/// shows it; else the first failing test and the first line of its message.
+fn next_step(lab: &LabGrade) -> Text {
+    let number = lab.number;
     match &lab.status {
-        Status::NotHandedIn => return lang.pick("(no files)", "(sin archivos)").to_string(),
+        Status::NotHandedIn => return text!(en: "(no files)", es: "(sin archivos)"),
+        Status::Untouched => {
+            return match lab.first_step {
+                Some(step) => text!(
+                    en: "untouched: start at docs/en/lab{number}.md, \"Step {step}\"",
+                    es: "sin tocar: empieza en docs/es/lab{number}.md, «Paso {step}»",
+                ),
+                None => text!(en: "untouched", es: "sin tocar"),
+            };
+        }
         Status::DidNotCompile(errors) => {
             let files: Vec<&str> = errors.iter().map(|(f, _)| f.as_str()).collect();
-            return format!(
-                "{}: {}",
-                lang.pick("does not compile", "no compila"),
-                files.join(", ")
-            );
+            let files = files.join(", ");
+            return text!(en: "does not compile: {files}", es: "no compila: {files}");
         }
         Status::TimedOut(secs) => {
-            return format!(
-                "{} ({secs} s)",
-                lang.pick(
-                    "stopped at the time limit",
-                    "se detuvo en el límite de tiempo"
-                )
+            return text!(
+                en: "stopped at the time limit ({secs} s)",
+                es: "se detuvo en el límite de tiempo ({secs} s)",
             );
         }
-        _ => {}
+        Status::Graded | Status::Failed(_) => {}
+    }
+    let pad = " ".repeat(32);
+    if let Some((step, test)) = grading::lowest_step(lab) {
+        let name = &test.name;
+        return text!(
+            en: "step {step} is next: read docs/en/lab{number}.md, \"Step {step}\"\n{pad}{name}",
+            es: "te falta el paso {step}: lee docs/es/lab{number}.md, «Paso {step}»\n{pad}{name}",
+        );
     }
     let Some(failure) = lab.failures().next() else {
-        return String::new();
+        return text!(en: "", es: "");
     };
+    let name = &failure.name;
     let message = match &failure.outcome {
-        Outcome::Failed(message) => match libtest::todo_hint(message) {
-            // The starters' hints name the English walkthrough; a Spanish
-            // reader is sent to the Spanish one, at the same step.
-            Some(hint) => match (lang, libtest::step_of(hint)) {
-                (Lang::Es, Some(step)) => format!(
-                    "te falta el paso {step}: lee {}/lab{}.md, «Paso {step}»",
-                    lang.docs(),
-                    lab.number
-                ),
-                _ => hint.to_string(),
-            },
-            None => message.lines().next().unwrap_or("").to_string(),
-        },
+        Outcome::Failed(message) => message.lines().next().unwrap_or("").to_string(),
         Outcome::NotRun(why) => why.clone(),
         Outcome::Passed => String::new(),
     };
-    format!("{}\n{:<32}{message}", failure.name, "")
+    text!(en: "{name}\n{pad}{message}", es: "{name}\n{pad}{message}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::copies::Copies;
     use crate::grading::TestResult;
     use crate::lang::Text;
 
@@ -343,9 +345,12 @@ mod tests {
                 ],
                 missing: Vec::new(),
                 leftovers: Vec::new(),
+                first_step: Some(1),
             }],
             seconds: 1.0,
             problems,
+            name: None,
+            files: Vec::new(),
         }
     }
 
@@ -363,40 +368,67 @@ mod tests {
         );
     }
 
+    fn book<'a>(
+        rows: &'a [StudentGrade],
+        copies: &'a Copies,
+        warning: Option<&'a str>,
+    ) -> Book<'a> {
+        static LABS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        Book {
+            labs: LABS.get_or_init(|| vec!["lab1".into()]),
+            students: rows,
+            copies,
+            lang: Lang::En,
+            warning,
+        }
+    }
+
     #[test]
-    fn the_csv_starts_with_a_byte_order_mark_and_has_a_problems_column() {
+    fn the_csv_starts_with_a_byte_order_mark_and_has_problems_and_copies_columns() {
         let rows = [
             student("José Pérez Núñez", vec![]),
-            student("=cmd", vec![Text::new("a, \"b\"", "a, «b»")]),
+            student("=cmd", vec![text!(en: "a, \"b\"", es: "a, «b»")]),
         ];
-        let csv = csv(&["lab1".into()], &rows, Lang::En, None);
+        let copies = Copies::default();
+        let csv = csv(&book(&rows, &copies, None));
         assert!(
-            csv.starts_with("\u{feff}student,lab1,total,problems\n"),
+            csv.starts_with("\u{feff}student,lab1,total,problems,copies\n"),
             "{csv}"
         );
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[1], "José Pérez Núñez,50,50,");
-        assert_eq!(lines[2], "'=cmd,50,50,\"a, \"\"b\"\"\"");
+        assert_eq!(lines[1], "José Pérez Núñez,50,50,,");
+        assert_eq!(lines[2], "'=cmd,50,50,\"a, \"\"b\"\"\",");
+    }
+
+    #[test]
+    fn with_a_roster_every_row_has_a_name() {
+        let mut rows = [student("A01", vec![]), student("stranger", vec![])];
+        rows[0].name = Some("Ana García".into());
+        let copies = Copies::default();
+        let csv = csv(&book(&rows, &copies, None));
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[0].ends_with("student,name,lab1,total,problems,copies"),
+            "{csv}"
+        );
+        assert_eq!(lines[1], "A01,Ana García,50,50,,");
+        assert_eq!(lines[2], "stranger,,50,50,,");
     }
 
     #[test]
     fn without_a_sandbox_every_row_says_so() {
         let rows = [student("ana", vec![])];
-        let csv = csv(
-            &["lab1".into()],
-            &rows,
-            Lang::En,
-            Some("WARNING: no sandbox"),
-        );
+        let copies = Copies::default();
+        let csv = csv(&book(&rows, &copies, Some("WARNING: no sandbox")));
         assert!(
             csv.lines()
                 .nth(1)
                 .unwrap()
-                .ends_with(",WARNING: no sandbox"),
+                .ends_with(",WARNING: no sandbox,"),
             "{csv}"
         );
-        let json =
-            serde_json::to_value(json(&["lab1".into()], &rows, Lang::En, Some("W"))).unwrap();
+        let book = book(&rows, &copies, Some("W"));
+        let json = serde_json::to_value(json(&book)).unwrap();
         assert_eq!(json["warning"], "W");
         assert_eq!(json["students"][0]["problems"][0], "W");
     }

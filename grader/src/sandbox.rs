@@ -102,18 +102,15 @@ impl Sandbox {
         let Sandbox::None(why) = self else {
             return None;
         };
-        Some(match lang {
-            Lang::En => format!(
-                "WARNING: no sandbox ({why}). Students' programs ran with the grader's own \
+        let warning = text!(
+            en: "WARNING: no sandbox ({why}). Students' programs ran with the grader's own \
                  permissions: they could read and change your files and other students' \
-                 grades. Grade in a container instead: {RECIPE}"
-            ),
-            Lang::Es => format!(
-                "ADVERTENCIA: sin sandbox ({why}). Los programas de los alumnos corrieron con \
+                 grades. Grade in a container instead: {RECIPE}",
+            es: "ADVERTENCIA: sin sandbox ({why}). Los programas de los alumnos corrieron con \
                  los permisos del calificador: podían leer y cambiar tus archivos y las \
-                 calificaciones de otros alumnos. Califica dentro de un contenedor: {RECIPE_ES}"
-            ),
-        })
+                 calificaciones de otros alumnos. Califica dentro de un contenedor: {RECIPE_ES}",
+        );
+        Some(warning.get(lang).to_string())
     }
 
     /// Where the commands run in it see a slot's target folder.

@@ -15,15 +15,19 @@ use anyhow::Context;
 use crate::archive::{self, Budget, Entry, Format, Kind};
 use crate::kit::Kit;
 use crate::labfiles;
-use crate::lang::Text;
+use crate::lang::{Text, count, plural};
 
 pub struct Student {
     /// The entry's name (an archive's without its extension).
     pub id: String,
     /// The folders and archives handed in under that name.
     pub sources: Vec<PathBuf>,
-    /// Entries with that name that cannot be read (a .rar, a PDF).
-    pub unreadable: Vec<Text>,
+    /// Entries with that name that cannot be read (a .rar, a PDF), and
+    /// what the roster says of the hand-in.
+    pub notes: Vec<Text>,
+    /// The name on the roster; `None` without one, or for a hand-in that
+    /// matches nobody on it.
+    pub name: Option<String>,
 }
 
 /// The files a student handed in for `labs/`, by path relative to it.
@@ -66,21 +70,13 @@ pub fn list_students(dir: &Path) -> anyhow::Result<Vec<Student>> {
                     .map_or(name.clone(), |(stem, _)| stem.to_string()),
             };
             let problem = match other {
-                Some(ext) => Text::new(
-                    format!(
-                        "`{name}` is a {ext} archive, which the grader cannot open: ask for a .zip (or .tar.gz)"
-                    ),
-                    format!(
-                        "`{name}` es un archivo {ext}, que el calificador no puede abrir: pide un .zip (o .tar.gz)"
-                    ),
+                Some(ext) => text!(
+                    en: "`{name}` is a {ext} archive, which the grader cannot open: ask for a .zip (or .tar.gz)",
+                    es: "`{name}` es un archivo {ext}, que el calificador no puede abrir: pide un .zip (o .tar.gz)",
                 ),
-                None => Text::new(
-                    format!(
-                        "`{name}` is neither a folder nor a .zip or .tar.gz: nothing in it was graded"
-                    ),
-                    format!(
-                        "`{name}` no es una carpeta ni un .zip o .tar.gz: no se calificó nada de él"
-                    ),
+                None => text!(
+                    en: "`{name}` is neither a folder nor a .zip or .tar.gz: nothing in it was graded",
+                    es: "`{name}` no es una carpeta ni un .zip o .tar.gz: no se calificó nada de él",
                 ),
             };
             (id, Some(problem))
@@ -88,10 +84,11 @@ pub fn list_students(dir: &Path) -> anyhow::Result<Vec<Student>> {
         let student = students.entry(id.clone()).or_insert_with(|| Student {
             id,
             sources: Vec::new(),
-            unreadable: Vec::new(),
+            notes: Vec::new(),
+            name: None,
         });
         match problem {
-            Some(problem) => student.unreadable.push(problem),
+            Some(problem) => student.notes.push(problem),
             None => student.sources.push(path),
         }
     }
@@ -108,7 +105,10 @@ struct Copy<'a> {
     folder: String,
     /// Its entries: the lab files, and for a `labs/` folder all it holds.
     entries: Vec<&'a Entry>,
+    /// Its newest lab file's time, in nanoseconds since 1970.
     modified: i64,
+    /// How many of its lab files differ from the starters.
+    work: usize,
 }
 
 impl Copy<'_> {
@@ -132,7 +132,7 @@ fn last_part(folder: &str) -> &str {
 /// A student's lab files, `Ok(None)` when there are none anywhere, or why
 /// the hand-in could not be read.
 pub fn find_lab_files(kit: &Kit, student: &Student) -> anyhow::Result<Option<LabFiles>> {
-    let mut problems = student.unreadable.clone();
+    let mut problems = student.notes.clone();
     let mut entries = Vec::new();
     let mut budget = Budget::default();
     for source in &student.sources {
@@ -162,6 +162,7 @@ pub fn find_lab_files(kit: &Kit, student: &Student) -> anyhow::Result<Option<Lab
                 folder: folder.to_string(),
                 entries: vec![entry],
                 modified: entry.modified,
+                work: 0,
             }),
         }
     }
@@ -175,68 +176,43 @@ pub fn find_lab_files(kit: &Kit, student: &Student) -> anyhow::Result<Option<Lab
                 .collect();
         }
     }
-    // A whole kit's solutions/ are the kit's, not the student's work.
+    // The kit's own folders (labs-bare/, solutions/, tests/, ...) are the
+    // kit's, not the student's work: of a whole kit only labs/ is.
     copies.retain(|c| {
         !c.folder
             .split('/')
-            .any(|p| p.eq_ignore_ascii_case("solutions"))
+            .any(|part| kit.folders.iter().any(|f| f.eq_ignore_ascii_case(part)))
     });
-    let (labs, others): (Vec<&Copy>, Vec<&Copy>) = copies
-        .iter()
-        .partition(|c| last_part(&c.folder).eq_ignore_ascii_case("labs"));
-    let chosen = match newest(&labs) {
-        Some(labs_copy) if is_untouched(kit, labs_copy) => {
-            let worked: Vec<&Copy> = others
-                .iter()
-                .copied()
-                .filter(|c| !is_untouched(kit, c))
-                .collect();
-            match newest(&worked) {
-                Some(other) => {
-                    problems.push(Text::new(
-                        format!(
-                            "`{}` holds the untouched starters: the lab files in `{}` were graded instead",
-                            labs_copy.label(),
-                            other.label()
-                        ),
-                        format!(
-                            "`{}` tiene los esqueletos sin tocar: se calificaron en su lugar los archivos de `{}`",
-                            labs_copy.label(),
-                            other.label()
-                        ),
-                    ));
-                    other
-                }
-                None => labs_copy,
-            }
-        }
-        Some(labs_copy) => labs_copy,
-        None => match newest(&others) {
-            Some(other) => other,
-            None => return Ok(None),
-        },
+    // The copy with the most work (lab files changed from the starters);
+    // among equals a `labs/` folder, then the newest.
+    for copy in &mut copies {
+        copy.work = work(kit, copy);
+    }
+    let Some(chosen) = copies.iter().max_by_key(|c| {
+        let is_labs = last_part(&c.folder).eq_ignore_ascii_case("labs");
+        (c.work, is_labs, c.modified, c.label())
+    }) else {
+        return Ok(None);
     };
-    // (Already said when the untouched starters were passed over.)
-    let passed_over = problems.len() > student.unreadable.len();
-    let rivals: Vec<String> = copies
+    let rivals: Vec<&Copy> = copies
         .iter()
-        .filter(|_| !passed_over)
         .filter(|c| !std::ptr::eq(*c, chosen))
-        .filter(|c| labs.is_empty() || last_part(&c.folder).eq_ignore_ascii_case("labs"))
-        .map(|c| format!("`{}`", c.label()))
         .collect();
     if !rivals.is_empty() {
-        problems.push(Text::new(
-            format!(
-                "several copies of the labs: graded the newest, `{}`; left {}",
-                chosen.label(),
-                rivals.join(", ")
-            ),
-            format!(
-                "varias copias de los labs: se calificó la más reciente, `{}`; quedaron fuera {}",
-                chosen.label(),
-                rivals.join(", ")
-            ),
+        let tie = rivals.iter().any(|c| c.work == chosen.work);
+        let left: Vec<String> = rivals
+            .iter()
+            .map(|c| format!("`{}` ({})", c.label(), c.work))
+            .collect();
+        let left = left.join(", ");
+        problems.push(text!(
+            en: "several copies of the labs: graded `{label}`, the one with the most work ({changed} changed from the starters){newest}; left out {left}",
+            es: "varias copias de los labs: se calificó `{label}`, la que tiene más trabajo ({cambiados} de los esqueletos){reciente}; quedaron fuera {left}",
+            label = chosen.label(),
+            changed = count(chosen.work, "lab file", "lab files"),
+            cambiados = format!("{} {}", count(chosen.work, "archivo", "archivos"), plural(chosen.work, "cambiado", "cambiados")),
+            newest = if tie { ", the newest of those" } else { "" },
+            reciente = if tie { ", la más reciente de esas" } else { "" },
         ));
     }
     let files = take_files(kit, chosen, &mut problems);
@@ -247,28 +223,19 @@ pub fn find_lab_files(kit: &Kit, student: &Student) -> anyhow::Result<Option<Lab
     }))
 }
 
-/// The copy changed last (its newest lab file).
-fn newest<'a, 'b>(list: &[&'b Copy<'a>]) -> Option<&'b Copy<'a>> {
-    list.iter().copied().max_by_key(|c| (c.modified, c.label()))
-}
-
-/// Every lab file of the copy equal to the kit's starter (line ends aside).
-fn is_untouched(kit: &Kit, copy: &Copy) -> bool {
-    let normal = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", "\n");
-    copy.entries.iter().all(|entry| {
-        let (_, name) = folder_of(&entry.path);
-        let Some(name) = labfiles::canonical(name) else {
-            return true;
-        };
-        let Some((_, starter)) = kit
-            .starters
-            .iter()
-            .find(|(rel, _)| *rel == Path::new(&name))
-        else {
-            return true;
-        };
-        matches!(&entry.kind, Kind::File(Some(bytes)) if normal(bytes) == normal(starter))
-    })
+/// How many of the copy's lab files differ from the kit's starters.
+fn work(kit: &Kit, copy: &Copy) -> usize {
+    copy.entries
+        .iter()
+        .filter(|entry| {
+            let (_, name) = folder_of(&entry.path);
+            let Some(name) = labfiles::canonical(name).filter(|n| kit.lab_of_file(n).is_some())
+            else {
+                return false;
+            };
+            matches!(&entry.kind, Kind::File(Some(bytes)) if !kit.is_starter(&name, bytes))
+        })
+        .count()
 }
 
 /// The copy's files by their path under `labs/`, lab files under the
@@ -302,35 +269,25 @@ fn take_files(kit: &Kit, copy: &Copy, problems: &mut Vec<Text>) -> Vec<(PathBuf,
             Kind::File(Some(bytes)) => {
                 files.push((PathBuf::from(to), bytes.clone()));
                 if rel != to {
-                    problems.push(Text::new(
-                        format!("`{shown}` was graded as `labs/{to}`"),
-                        format!("`{shown}` se calificó como `labs/{to}`"),
+                    problems.push(text!(
+                        en: "`{shown}` was graded as `labs/{to}`",
+                        es: "`{shown}` se calificó como `labs/{to}`",
                     ));
                 }
             }
-            Kind::File(None) if to.to_lowercase().ends_with(".rs") => problems.push(Text::new(
-                format!(
-                    "`{shown}` is over {} MiB ({} MiB), too large for lab code: left out",
-                    archive::MAX_FILE >> 20,
-                    entry.size >> 20
-                ),
-                format!(
-                    "`{shown}` pesa más de {} MiB ({} MiB), demasiado para código de un lab: se dejó fuera",
-                    archive::MAX_FILE >> 20,
-                    entry.size >> 20
-                ),
+            Kind::File(None) if to.to_lowercase().ends_with(".rs") => problems.push(text!(
+                en: "`{shown}` is over {max} MiB ({size} MiB), too large for lab code: left out",
+                es: "`{shown}` pesa más de {max} MiB ({size} MiB), demasiado para código de un lab: se dejó fuera",
+                max = archive::MAX_FILE >> 20,
+                size = entry.size >> 20,
             )),
             Kind::File(None) => {}
-            Kind::Link => problems.push(Text::new(
-                format!(
-                    "`{shown}` is a symbolic link: the grader does not follow links (they could point \
-                     anywhere on its computer), so it was not graded; hand in the file itself"
-                ),
-                format!(
-                    "`{shown}` es un enlace simbólico: el calificador no sigue enlaces (podrían \
+            Kind::Link => problems.push(text!(
+                en: "`{shown}` is a symbolic link: the grader does not follow links (they could point \
+                     anywhere on its computer), so it was not graded; hand in the file itself",
+                es: "`{shown}` es un enlace simbólico: el calificador no sigue enlaces (podrían \
                      apuntar a cualquier lugar de su computadora), así que no se calificó; entrega el \
-                     archivo mismo"
-                ),
+                     archivo mismo",
             )),
         }
     }
@@ -348,17 +305,11 @@ fn take_files(kit: &Kit, copy: &Copy, problems: &mut Vec<Text>) -> Vec<(PathBuf,
             .map(|e| format!("`{}`", e.path))
             .collect();
         if !others.is_empty() {
-            problems.push(Text::new(
-                format!(
-                    "several files for `labs/{to}`: graded the newest, `{}`; left {}",
-                    entry.path,
-                    others.join(", ")
-                ),
-                format!(
-                    "varios archivos para `labs/{to}`: se calificó el más reciente, `{}`; quedaron fuera {}",
-                    entry.path,
-                    others.join(", ")
-                ),
+            problems.push(text!(
+                en: "several files for `labs/{to}`: graded the newest, `{path}`; left {others}",
+                es: "varios archivos para `labs/{to}`: se calificó el más reciente, `{path}`; quedaron fuera {others}",
+                path = &entry.path,
+                others = others.join(", "),
             ));
         }
     }

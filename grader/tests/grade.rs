@@ -76,6 +76,9 @@ fn grade_the_classes() -> Graded {
     write_class(&root, &submissions);
     let before = snapshot(&submissions);
     let out = root.join("out");
+    // An earlier run's grades, one of them of a student no longer there.
+    class::write(&out.join("feedback/ghost.md"), "old feedback");
+    class::write(&out.join("grades.csv"), "old grades");
     let scratch = Path::new(KIT).join("target/grade-tests");
 
     let (_, console) = run_grader(
@@ -107,6 +110,11 @@ fn grade_the_classes() -> Graded {
     // the daemon, which only the run's marker finds there.
     let unsafe_submissions = root.join("unsafe-submissions");
     write_unsafe_class(&unsafe_submissions);
+    let roster = root.join("roster-of-the-unsafe-class.csv");
+    class::write(
+        &roster,
+        "\u{feff}Clave;Nombre\nhangs;Hugo Hangs\ndaemon;Dana Daemon\nausente;Aurelio Ausente\n",
+    );
     let unsafe_out = root.join("unsafe-out");
     let (_, unsafe_console) = run_grader(
         &kit,
@@ -117,6 +125,8 @@ fn grade_the_classes() -> Graded {
             "--timeout",
             HANG_LIMIT,
             "--no-sandbox",
+            "--roster",
+            roster.to_str().unwrap(),
             "--kit",
             kit.to_str().unwrap(),
             "--scratch",
@@ -353,6 +363,7 @@ fn a_student_with_the_reference_solutions_scores_100_in_every_lab() {
 #[test]
 fn a_student_who_handed_in_the_untouched_starters_scores_0() {
     assert_lab1("starter", "0");
+    assert_eq!(lab_status("starter", "lab1"), "untouched");
     let results: Vec<&str> = student("starter")["labs"]["lab1"]["tests"]
         .as_array()
         .unwrap()
@@ -360,18 +371,46 @@ fn a_student_who_handed_in_the_untouched_starters_scores_0() {
         .map(|t| t["result"].as_str().unwrap())
         .collect();
     assert!(
-        results.contains(&"given"),
-        "no given test in lab 1: {results:?}"
+        results
+            .iter()
+            .all(|r| *r == "not run" || *r == "given, not run"),
+        "an untouched lab's tests are not run: {results:?}"
+    );
+}
+
+#[test]
+fn an_untouched_labs_feedback_is_one_paragraph_that_says_where_to_start() {
+    let text = feedback("starter");
+    assert!(
+        text.contains("You have not changed this lab's files yet")
+            && text.contains("Start with docs/en/lab1.md, \"Step 1\""),
+        "{text}"
     );
     assert!(
-        !results.contains(&"passed"),
-        "a scored test passed: {results:?}"
+        text.contains("Empieza por docs/es/lab1.md, «Paso 1»"),
+        "{text}"
+    );
+    assert!(!text.contains("todo!"), "no failing test quoted:\n{text}");
+    assert!(
+        text.lines().count() < 60,
+        "{} lines:\n{text}",
+        text.lines().count()
+    );
+}
+
+#[test]
+fn a_hand_in_that_could_not_be_read_says_so_once_in_the_graders_language() {
+    let text = feedback("bomb");
+    assert!(text.contains("Nothing was graded"), "{text}");
+    assert!(
+        text.contains("No se calificó nada: no se pudo leer"),
+        "{text}"
     );
     assert!(
-        feedback("starter").contains("Given tests"),
-        "{}",
-        feedback("starter")
+        text.contains("¿una bomba zip?"),
+        "the reason in Spanish too:\n{text}"
     );
+    assert!(!text.contains("No entregaste ningún archivo"), "{text}");
 }
 
 #[test]
@@ -521,7 +560,8 @@ fn lab_files_elsewhere_are_graded_when_labs_holds_the_untouched_starters() {
         "elsewhere: sockets-lab/src"
     );
     assert!(
-        problems("elsewhere").contains("untouched starters"),
+        problems("elsewhere").contains("the one with the most work")
+            && problems("elsewhere").contains("`elsewhere: sockets-lab/labs` (0)"),
         "{}",
         problems("elsewhere")
     );
@@ -530,6 +570,140 @@ fn lab_files_elsewhere_are_graded_when_labs_holds_the_untouched_starters() {
         "{}",
         problems("elsewhere")
     );
+}
+
+#[test]
+fn of_copies_the_one_with_the_most_work_is_graded_whatever_their_times() {
+    // The work older than the starters beside it.
+    assert_lab1("newerstarters", "100");
+    // Two copies unpacked in the same second.
+    assert_lab1("samesecond", "100");
+    assert_eq!(student("samesecond")["found_in"], "samesecond: b/labs");
+}
+
+#[test]
+fn a_whole_kit_is_graded_by_its_labs_never_its_bare_starters() {
+    assert_eq!(
+        student("wholekit")["found_in"],
+        "wholekit: sockets-lab-main/labs"
+    );
+    assert_eq!(lab_status("wholekit", "lab1"), "untouched");
+    assert!(
+        !problems("wholekit").contains("labs-bare"),
+        "{}",
+        problems("wholekit")
+    );
+}
+
+#[test]
+fn a_tar_gz_with_a_target_folder_over_the_budget_is_graded() {
+    assert_lab1("bigtarget", "100");
+    assert!(
+        !problems("bigtarget").contains("zip bomb"),
+        "{}",
+        problems("bigtarget")
+    );
+}
+
+#[test]
+fn grades_already_in_out_are_said_and_replaced() {
+    let graded = graded();
+    assert!(
+        !graded.out.join("feedback/ghost.md").exists(),
+        "old feedback left"
+    );
+    assert!(
+        graded.console.contains("already held grades"),
+        "{}",
+        graded.console
+    );
+}
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    let graded = graded();
+    let mut texts = vec![graded.console.clone(), graded.unsafe_console.clone()];
+    for entry in fs::read_dir(graded.out.join("feedback")).unwrap() {
+        texts.push(read(&entry.unwrap().path()));
+    }
+    for text in texts {
+        for wrong in [
+            " 1 students",
+            " 1 alumnos",
+            "(1 problems",
+            "(1 avisos",
+            "Y 1 tests",
+            "And 1 more failing tests",
+        ] {
+            assert!(!text.contains(wrong), "{wrong:?} in:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn reference_solutions_and_identical_pairs_are_flagged_not_graded_down() {
+    assert_every_lab("correct", "100");
+    assert!(
+        row("correct")["copies"].contains("lab 1: the reference solution"),
+        "{:?}",
+        row("correct")
+    );
+    let twin = &row("twin-a")["copies"];
+    assert!(twin.contains("lab 1: identical to twin-b's"), "{twin}");
+    assert!(!twin.contains("reference"), "{twin}");
+    assert!(
+        !row("broken")["copies"].contains("twin"),
+        "{:?}",
+        row("broken")
+    );
+    let report = read(&graded().out.join("copies.md"));
+    assert!(
+        report.contains("- twin-a: lab 1: identical to twin-b's"),
+        "{report}"
+    );
+    assert!(
+        graded().console.contains("possible copies"),
+        "{}",
+        graded().console
+    );
+    let dolos = fs::read(graded().out.join("dolos.zip")).unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(dolos)).unwrap();
+    let mut info = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("info.csv").unwrap(), &mut info).unwrap();
+    assert!(info.starts_with("filename,full_name,label\n"), "{info}");
+    assert!(info.contains("\"twin-a/labs/lab1_server.rs\""), "{info}");
+    assert!(zip.by_name("twin-a/labs/lab1_server.rs").is_ok());
+}
+
+#[test]
+fn a_roster_gives_absent_students_a_row_and_lists_strangers() {
+    let graded = graded();
+    let csv = read(&graded.unsafe_out.join("grades.csv"));
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert!(lines[0].starts_with("student,name,lab1"), "{csv}");
+    let absent = lines
+        .iter()
+        .find(|l| l.starts_with("ausente,"))
+        .unwrap_or_else(|| panic!("{csv}"));
+    assert!(
+        absent.contains("Aurelio Ausente") && absent.contains("no hand-in"),
+        "{absent}"
+    );
+    assert!(
+        lines.last().unwrap().starts_with("stranger,,")
+            && lines
+                .last()
+                .unwrap()
+                .contains("matches nobody on the roster"),
+        "{csv}"
+    );
+    assert!(
+        graded.unsafe_console.contains("stranger"),
+        "{}",
+        graded.unsafe_console
+    );
+    let daemon = student_in(&graded.unsafe_grades, "daemon");
+    assert_eq!(daemon["name"], "Dana Daemon");
 }
 
 #[test]
@@ -698,7 +872,7 @@ fn no_instructor_path_shows_in_any_feedback() {
 
 #[test]
 fn test_messages_have_no_libtest_thread_header() {
-    let text = feedback("starter");
+    let text = feedback("partial");
     assert!(!text.contains("panicked at tests/"), "{text}");
     assert!(text.contains("expected"), "{text}");
 }
@@ -708,11 +882,11 @@ fn the_tests_messages_are_in_the_graders_language_and_the_other_part_says_so() {
     // The class ran with SOCKETS_LAB_LANG=en: the tests wrote in English,
     // the English part comes first, and the Spanish part, which quotes
     // them as they came, says so.
-    let text = feedback("starter");
+    let text = feedback("partial");
     let (english, spanish) = text.split_once("\n---\n").expect("two parts");
     assert!(english.contains("Grade:"), "English first:\n{text}");
     assert!(
-        english.contains("lab1_server stopped at the todo! of step 1"),
+        english.contains("lab2_client stopped at the todo! of step"),
         "the starter's todo! said first:\n{text}"
     );
     assert!(!english.contains("the tests wrote them"), "{text}");
@@ -733,13 +907,13 @@ fn the_gradebook_has_a_bom_a_column_per_lab_and_a_row_per_student_in_spanish_ord
     let mut lines = csv.trim_start_matches('\u{feff}').lines();
     assert_eq!(
         lines.next().unwrap(),
-        format!("student,{},total,problems", labs().join(","))
+        format!("student,{},total,problems,copies", labs().join(","))
     );
     let ids: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
     let position = |id: &str| ids.iter().position(|i| *i == id).unwrap();
     assert!(position("Ángela") < position("both"), "{ids:?}");
     assert!(position("twocopies") < position("zoe"), "{ids:?}");
-    assert_eq!(ids.len(), 24, "every hand-in has a row: {ids:?}");
+    assert_eq!(ids.len(), 30, "every hand-in has a row: {ids:?}");
 }
 
 #[test]
@@ -767,13 +941,14 @@ fn feedback_comes_in_spanish_and_in_english() {
     let text = feedback("starter");
     assert!(text.contains("Calificación: **0** de 100"), "{text}");
     assert!(text.contains("Grade: **0** out of 100"), "{text}");
+    let partial = feedback("partial");
     assert!(
-        text.contains("Lee ahora: docs/es/lab1.md, «Paso 1»."),
-        "{text}"
+        partial.contains("Lee ahora: docs/es/lab2.md, «Paso"),
+        "{partial}"
     );
     assert!(
-        text.contains("Read next: docs/en/lab1.md, \"Step 1\"."),
-        "{text}"
+        partial.contains("Read next: docs/en/lab2.md, \"Step"),
+        "{partial}"
     );
 }
 

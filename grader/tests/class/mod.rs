@@ -170,6 +170,65 @@ pub fn write_class(root: &Path, submissions: &Path) {
     write(&submissions.join("tarred.tar.gz"), tar_gz_of(&zipped));
     write(&submissions.join("capitals.ZIP"), zip_of(&zipped));
 
+    // The work older than the starters beside it, and two copies unpacked
+    // in the same second: the work is graded.
+    let newer = submissions.join("newerstarters");
+    lab1_in(&newer.join("done/labs"), true);
+    for file in lab_files(1) {
+        set_age(&newer.join("done/labs").join(file), 3600);
+    }
+    lab1_in(&newer.join("fresh-download/labs"), false);
+    let same = submissions.join("samesecond");
+    lab1_in(&same.join("a/labs"), false);
+    lab1_in(&same.join("b/labs"), true);
+    for (copy, file) in ["a", "b"]
+        .iter()
+        .flat_map(|c| lab_files(1).into_iter().map(move |f| (c, f)))
+    {
+        set_age(&same.join(copy).join("labs").join(file), 60);
+    }
+
+    // A whole untouched kit, its bare starters beside its labs/.
+    let whole = submissions.join("wholekit/sockets-lab-main");
+    lab1_in(&whole.join("labs"), false);
+    for file in lab_files(1) {
+        write(
+            &whole.join("labs-bare").join(&file),
+            read(&Path::new(KIT).join("labs-bare").join(&file)),
+        );
+    }
+    write(
+        &whole.join("Cargo.toml"),
+        "[package]\nname = \"sockets-lab\"\n",
+    );
+
+    // A .tar.gz whose target/ is over the reading budget (1 GiB), which a
+    // compressed stream must still be read through.
+    write_big_target(
+        &submissions.join("bigtarget.tar.gz"),
+        &zipped,
+        (1 << 30) + (64 << 20),
+    );
+
+    // Two students with the same lab 1, not the reference: one laid out
+    // and commented differently.
+    let twin = solution("lab1_server.rs")
+        + "\n#[allow(dead_code)]\nfn twins() -> u32 {\n    let shared = 40;\n    shared + 2\n}\n";
+    write(&submissions.join("twin-a/labs/lab1_server.rs"), &twin);
+    write(
+        &submissions.join("twin-b/labs/lab1_server.rs"),
+        twin.replace(
+            "    shared + 2\n",
+            "    // the answer\n    shared   +   2\n",
+        ),
+    );
+    for id in ["twin-a", "twin-b"] {
+        write(
+            &submissions.join(id).join("labs/lab1_client.rs"),
+            solution("lab1_client.rs") + "\n#[allow(dead_code)]\nfn mine() {}\n",
+        );
+    }
+
     // An archive the grader cannot open.
     write(
         &submissions.join("rarred.rar"),
@@ -247,6 +306,8 @@ pub fn write_class(root: &Path, submissions: &Path) {
 /// exits (so each of lab 1's client tests waits out its 5 s deadline, longer
 /// than the class's time limit for a lab), and the daemon.
 pub fn write_unsafe_class(submissions: &Path) {
+    // Not on the roster.
+    fs::create_dir_all(submissions.join("stranger")).unwrap();
     let hangs = submissions.join("hangs/labs");
     lab1_in(&hangs, true);
     write(
@@ -364,6 +425,34 @@ pub fn zip_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         zip.write_all(bytes).unwrap();
     }
     zip.finish().unwrap().into_inner()
+}
+
+/// A .tar.gz of `files` and a `sockets-lab-main/target/debug/big` of
+/// `size` zeros, written as it is made (it inflates past a gigabyte).
+pub fn write_big_target(path: &Path, files: &[(String, Vec<u8>)], size: u64) {
+    let out = fs::File::create(path).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        out,
+        flate2::Compression::fast(),
+    ));
+    for (name, bytes) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(1_700_000_000);
+        tar.append_data(&mut header, name, bytes.as_slice())
+            .unwrap();
+    }
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(0o644);
+    tar.append_data(
+        &mut header,
+        "sockets-lab-main/target/debug/big",
+        std::io::Read::take(std::io::repeat(0), size),
+    )
+    .unwrap();
+    tar.into_inner().unwrap().finish().unwrap();
 }
 
 pub fn tar_gz_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
