@@ -191,11 +191,11 @@ fn classroom(name: &str, change: impl FnOnce(&Path)) -> (Value, usize) {
             .current_dir(at)
             .env("PATH", &path)
             .env("GITHUB_OUTPUT", &output)
-            // One build of the kit's crates for every run of the tests.
-            .env(
-                "CARGO_TARGET_DIR",
-                Path::new(KIT).join("target/classroom-tests"),
-            )
+            // One build of the kit's crates per workspace, for every run of
+            // the tests: the grader's binary holds its kit's path, and its
+            // scratch slots live in this folder, so two workspaces never
+            // share one.
+            .env("CARGO_TARGET_DIR", target_dir(&space))
             .env_remove("RUSTFLAGS"));
     }
     let outputs = fs::read_to_string(&output).unwrap();
@@ -214,6 +214,13 @@ fn classroom(name: &str, change: impl FnOnce(&Path)) -> (Value, usize) {
         serde_json::from_str(&json).expect("the result is JSON"),
         result.len(),
     )
+}
+
+/// The target folder of a workspace's runs (`runner-0`), kept between runs
+/// of the tests.
+fn target_dir(space: &Path) -> PathBuf {
+    let name = space.file_name().unwrap_or_default();
+    Path::new(KIT).join("target/classroom-tests").join(name)
 }
 
 fn write_temp(path: &Path, text: &str) -> PathBuf {
