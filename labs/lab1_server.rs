@@ -13,12 +13,14 @@
 //!     terminal 1: cargo run --bin lab1_server
 //!     terminal 2: cargo run --bin lab1_client
 
-// EN: Until your steps use them, some names below are unused: this line
-//     keeps the compiler quiet about them. Delete it when you finish, and
-//     the compiler shows you anything left unused.
-// ES: Hasta que tus pasos los usen, algunos nombres de abajo no se usan:
-//     esta línea hace que el compilador no avise de ellos. Bórrala cuando
-//     termines, y el compilador te muestra lo que quede sin usar.
+// EN: Until your steps use them, some names below are unused: the line
+//     after this comment keeps the compiler quiet about them. When you
+//     finish, delete it and this comment, and the compiler shows you
+//     anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo no se usan: la
+//     línea después de este comentario hace que el compilador no avise de
+//     ellos. Cuando termines, bórrala junto con este comentario, y el
+//     compilador te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io;
