@@ -445,16 +445,16 @@ fn say(_room: &Room, _addr: SocketAddr, _said: &mut String) {
 fn leave(_room: &Room, _addr: SocketAddr, _farewell: Option<&str>) {
     // TODO (step 9): in and out of the room.
     //   With the room locked, take the client out (if it was not in it any
-    //   more, there is nothing to do). Put its last words on the feed
-    //   (Said::Farewell for it: an empty text if it has none, so that its
-    //   writer still ends), tell the others it left (relay), and print
-    //   `* IP:PORT left`.
+    //   more, there is nothing to do). Put its last words, with their \n,
+    //   on the feed (Said::Farewell for it: an empty text if it has none,
+    //   so that its writer still ends), tell the others it left (relay),
+    //   and print `* IP:PORT left`.
     //   (Drop the `_` from a parameter's name when you use it.)
     // TODO (paso 9): entrar y salir de la sala.
     //   Con la sala tomada, saca al cliente (si ya no estaba, no hay nada
-    //   que hacer). Pon sus últimas palabras en el canal de la sala
-    //   (Said::Farewell para él: un texto vacío si no tiene, para que su
-    //   escritor termine de todos modos), diles a los demás que se fue
+    //   que hacer). Pon sus últimas palabras, con su \n, en el canal de la
+    //   sala (Said::Farewell para él: un texto vacío si no tiene, para que
+    //   su escritor termine de todos modos), diles a los demás que se fue
     //   (relay) y escribe `* IP:PORT left`.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
