@@ -66,13 +66,13 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   As your lab 1 server does: listen on `args.host:args.port` (the
     //   error names the address), print `listening on IP:PORT`, then serve.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, y atiende a un cliente a la vez.
+    // TODO (paso 1): escucha y atiende a un cliente a la vez.
     //   Como lo hace tu servidor del lab 1: escucha en `args.host:args.port`
     //   (el error nombra la dirección), escribe `listening on IP:PORT` y
     //   luego atiende.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
+        "paso 1: escucha y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
     )
 }
 
@@ -82,13 +82,13 @@ fn serve(_listener: &TcpListener) {
     //   As your lab 1 server does: accept each client, say who connected,
     //   serve it with handle_client, say when it left (or its error).
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, y atiende a un cliente a la vez.
+    // TODO (paso 1): escucha y atiende a un cliente a la vez.
     //   Como lo hace tu servidor del lab 1: acepta a cada cliente, di quién
     //   se conectó, atiéndelo con handle_client, di cuándo se fue (o su
     //   error).
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
+        "paso 1: escucha y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
     )
 }
 

@@ -66,13 +66,13 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   Connect to `args.host:args.port` (the error names the address), say
     //   so on stderr, and chat: once connected, both sides behave alike.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Conéctate a `args.host:args.port` (el error nombra la dirección),
     //   dilo en stderr y conversa: una vez conectados, los dos lados se
     //   portan igual.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -84,11 +84,11 @@ fn chat(_stream: TcpStream) -> anyhow::Result<()> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 2): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 2): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -97,11 +97,11 @@ fn receive_lines(_stream: TcpStream) {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 3): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -111,11 +111,11 @@ fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 3): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -124,11 +124,11 @@ fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 4): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 4): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -140,10 +140,10 @@ fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 5): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 5): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }

@@ -120,13 +120,13 @@ fn chat(_stream: &TcpStream) -> io::Result<()> {
     //   its end), send `adios\n` and return. (Writing through a &TcpStream
     //   needs the parameter to be `mut stream`.)
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 11): envía lo que escribes, y adios.
+    // TODO (paso 11): envía lo que escribes y el adios.
     //   Envía cada línea que leas de stdin, con su \n. En la despedida
     //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
     //   su final), envía `adios\n` y regresa. (Escribir a través de un
     //   &TcpStream pide que el parámetro sea `mut stream`.)
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 11: envía lo que escribes, y adios; mira docs/es/lab4.md, paso 11 / step 11: send what you type, and adios; see docs/en/lab4.md, step 11"
+        "paso 11: envía lo que escribes y el adios; mira docs/es/lab4.md, paso 11 / step 11: send what you type, and adios; see docs/en/lab4.md, step 11"
     )
 }

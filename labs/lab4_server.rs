@@ -101,7 +101,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   operator says adios; then close_room, join the operator's thread,
     //   and say `closed` on stderr.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, recibe a los clientes, y cierra la sala.
+    // TODO (paso 1): escucha, recibe a los clientes y cierra la sala.
     //   Escucha en `args.host:args.port` como en el lab 2 (la línea
     //   `listening on` con la dirección de verdad enlazada: guárdala, su
     //   puerto hace falta abajo), y luego raise_open_file_limit(). Haz una
@@ -113,7 +113,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   al hilo del operador y di `closed` en stderr.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, recibe a los clientes, y cierra la sala; mira docs/es/lab4.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab4.md, step 1"
+        "paso 1: escucha, recibe a los clientes y cierra la sala; mira docs/es/lab4.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab4.md, step 1"
     )
 }
 

@@ -126,7 +126,7 @@ async fn run(_args: Args) -> anyhow::Result<()> {
     //   about one client only). Then drop the listener (late clients are
     //   refused), close the room, and say `closed` on stderr.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, recibe a los clientes, y cierra la sala.
+    // TODO (paso 1): escucha, recibe a los clientes y cierra la sala.
     //   Escucha como en el lab 4, pero con el TcpListener de tokio
     //   (bind(...).await), y raise_open_file_limit(). Haz la sala: todavía
     //   sin clientes, y un canal de la sala, broadcast::channel(FEED_LEN)
@@ -139,7 +139,7 @@ async fn run(_args: Args) -> anyhow::Result<()> {
     //   son rechazados), cierra la sala y di `closed` en stderr.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, recibe a los clientes, y cierra la sala; mira docs/es/lab5.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab5.md, step 1"
+        "paso 1: escucha, recibe a los clientes y cierra la sala; mira docs/es/lab5.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab5.md, step 1"
     )
 }
 

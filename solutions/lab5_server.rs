@@ -120,7 +120,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     //   failed (and wait 100 ms with tokio::time::sleep unless the error is
     //   about one client only). Then drop the listener (late clients are
     //   refused), close the room, and say `closed` on stderr.
-    // PASO 1: escucha, recibe a los clientes, y cierra la sala
+    // PASO 1: escucha, recibe a los clientes y cierra la sala
     //   Escucha como en el lab 4, pero con el TcpListener de tokio
     //   (bind(...).await), y raise_open_file_limit(). Haz la sala: todavía
     //   sin clientes, y un canal de la sala, broadcast::channel(FEED_LEN)
