@@ -13,14 +13,14 @@
 //!     terminal 1: cargo run --bin lab1_server
 //!     terminal 2: cargo run --bin lab1_client
 
-// EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
-// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+// EN: Until your steps use them, some names below are unused: the line
+//     after this comment keeps the compiler quiet about them. When you
+//     finish, delete it and this comment, and the compiler shows you
+//     anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo no se usan: la
+//     línea después de este comentario hace que el compilador no avise de
+//     ellos. Cuando termines, bórrala junto con este comentario, y el
+//     compilador te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io;
@@ -44,10 +44,10 @@ struct Args {
 fn main() -> ExitCode {
     // TODO (step 4): connect, or say why not.
     //   The same main as your server's (step 1).
-    // TODO (paso 4): conéctate, o di por qué no.
+    // TODO (paso 4): conéctate o di por qué no.
     //   El mismo main que el de tu servidor (paso 1).
     todo!(
-        "paso 4: conéctate, o di por qué no; mira docs/es/lab1.md, paso 4 / step 4: connect, or say why not; see docs/en/lab1.md, step 4"
+        "paso 4: conéctate o di por qué no; mira docs/es/lab1.md, paso 4 / step 4: connect, or say why not; see docs/en/lab1.md, step 4"
     )
 }
 
@@ -60,14 +60,14 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   stderr that you are connected, then echo the lines you type
     //   (echo_lines); if that fails, the error says to which address.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 4): conéctate, o di por qué no.
+    // TODO (paso 4): conéctate o di por qué no.
     //   Conéctate a `args.host:args.port` con TcpStream::connect; si falla,
     //   el error debe nombrar la dirección (with_context). Di en stderr que
     //   estás conectado y luego haz eco de las líneas que escribes
     //   (echo_lines); si eso falla, el error dice a qué dirección.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 4: conéctate, o di por qué no; mira docs/es/lab1.md, paso 4 / step 4: connect, or say why not; see docs/en/lab1.md, step 4"
+        "paso 4: conéctate o di por qué no; mira docs/es/lab1.md, paso 4 / step 4: connect, or say why not; see docs/en/lab1.md, step 4"
     )
 }
 
@@ -79,14 +79,14 @@ fn echo_lines(_stream: &mut TcpStream) -> io::Result<()> {
     //   (write_all), read its echo with receive_echo, and print it on
     //   stdout (String::from_utf8_lossy). Return Ok(()) at the end of stdin.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 5): envía cada línea que escribes, y muestra su eco.
+    // TODO (paso 5): envía cada línea que escribes y muestra su eco.
     //   Por cada línea de stdin (io::stdin().lock().split(b'\n') da sus
     //   bytes, sean los que sean), envía la línea y su \n, todos los bytes
     //   (write_all), lee su eco con receive_echo y muéstralo en stdout
     //   (String::from_utf8_lossy). Regresa Ok(()) al final de stdin.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 5: envía cada línea que escribes, y muestra su eco; mira docs/es/lab1.md, paso 5 / step 5: send each line you type, and print its echo; see docs/en/lab1.md, step 5"
+        "paso 5: envía cada línea que escribes y muestra su eco; mira docs/es/lab1.md, paso 5 / step 5: send each line you type, and print its echo; see docs/en/lab1.md, step 5"
     )
 }
 

@@ -13,14 +13,14 @@
 //!     terminal 1: cargo run --bin lab1_server
 //!     terminal 2: cargo run --bin lab1_client
 
-// EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
-// ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+// EN: Until your steps use them, some names below are unused: the line
+//     after this comment keeps the compiler quiet about them. When you
+//     finish, delete it and this comment, and the compiler shows you
+//     anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo no se usan: la
+//     línea después de este comentario hace que el compilador no avise de
+//     ellos. Cuando termines, bórrala junto con este comentario, y el
+//     compilador te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io;
@@ -46,12 +46,12 @@ fn main() -> ExitCode {
     //   Call run with the command line (Args::parse()). If it fails, print
     //   `error: ` and the error with its context on stderr, in one line
     //   ({e:#}), and end with ExitCode::FAILURE; else ExitCode::SUCCESS.
-    // TODO (paso 1): escucha, o di por qué no.
+    // TODO (paso 1): escucha o di por qué no.
     //   Llama a run con la línea de comandos (Args::parse()). Si falla,
     //   escribe `error: ` y el error con su contexto en stderr, en una línea
     //   ({e:#}), y termina con ExitCode::FAILURE; si no, ExitCode::SUCCESS.
     todo!(
-        "paso 1: escucha, o di por qué no; mira docs/es/lab1.md, paso 1 / step 1: listen, or say why not; see docs/en/lab1.md, step 1"
+        "paso 1: escucha o di por qué no; mira docs/es/lab1.md, paso 1 / step 1: listen, or say why not; see docs/en/lab1.md, step 1"
     )
 }
 
@@ -65,7 +65,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   address really bound (local_addr): the tests read that line. Then
     //   serve the clients (serve), and return Ok(()).
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, o di por qué no.
+    // TODO (paso 1): escucha o di por qué no.
     //   Escucha en la dirección `args.host:args.port` (armada con format!)
     //   con TcpListener::bind; si falla, el error debe nombrar la dirección
     //   (with_context). Escribe `listening on IP:PORT` en stderr con la
@@ -73,7 +73,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   línea. Después atiende a los clientes (serve) y regresa Ok(()).
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, o di por qué no; mira docs/es/lab1.md, paso 1 / step 1: listen, or say why not; see docs/en/lab1.md, step 1"
+        "paso 1: escucha o di por qué no; mira docs/es/lab1.md, paso 1 / step 1: listen, or say why not; see docs/en/lab1.md, step 1"
     )
 }
 

@@ -15,13 +15,14 @@
 //!     terminal 2: cargo run --bin lab2_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io::{self, BufRead};
@@ -65,13 +66,13 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   error names the address) and say so on stderr; then talk, and if
     //   that fails, the error says to which address.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 4): conéctate, o di por qué no.
+    // TODO (paso 4): conéctate o di por qué no.
     //   Como lo hace tu cliente del lab 1: conéctate a `args.host:args.port`
     //   (el error nombra la dirección) y dilo en stderr; luego conversa
     //   (talk), y si eso falla, el error dice con qué dirección.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 4: conéctate, o di por qué no; mira docs/es/lab2.md, paso 4 / step 4: connect, or say why not; see docs/en/lab2.md, step 4"
+        "paso 4: conéctate o di por qué no; mira docs/es/lab2.md, paso 4 / step 4: connect, or say why not; see docs/en/lab2.md, step 4"
     )
 }
 
@@ -86,7 +87,7 @@ fn talk(_stream: &TcpStream) -> io::Result<()> {
     //   its text_of), return. At the end of stdin, send `adios` yourself,
     //   print the answer, and return.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 5): di cada línea, muestra cada respuesta, y despídete.
+    // TODO (paso 5): di cada línea, muestra cada respuesta y despídete.
     //   Lee las respuestas del servidor con read_answer a través de un
     //   BufReader del stream; escribe por el stream mismo. Por cada línea de
     //   stdin (split(b'\n'), como en el lab 1), envíala con su \n y muestra
@@ -95,7 +96,7 @@ fn talk(_stream: &TcpStream) -> io::Result<()> {
     //   `adios` tú mismo, muestra la respuesta y regresa.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 5: di cada línea, muestra cada respuesta, y despídete; mira docs/es/lab2.md, paso 5 / step 5: say each line, print each answer, and say goodbye; see docs/en/lab2.md, step 5"
+        "paso 5: di cada línea, muestra cada respuesta y despídete; mira docs/es/lab2.md, paso 5 / step 5: say each line, print each answer, and say goodbye; see docs/en/lab2.md, step 5"
     )
 }
 

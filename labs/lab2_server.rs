@@ -16,13 +16,14 @@
 //!     terminal 2: cargo run --bin lab2_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io::{self, BufRead};
@@ -65,13 +66,13 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   As your lab 1 server does: listen on `args.host:args.port` (the
     //   error names the address), print `listening on IP:PORT`, then serve.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, y atiende a un cliente a la vez.
+    // TODO (paso 1): escucha y atiende a un cliente a la vez.
     //   Como lo hace tu servidor del lab 1: escucha en `args.host:args.port`
     //   (el error nombra la dirección), escribe `listening on IP:PORT` y
     //   luego atiende.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
+        "paso 1: escucha y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
     )
 }
 
@@ -81,13 +82,13 @@ fn serve(_listener: &TcpListener) {
     //   As your lab 1 server does: accept each client, say who connected,
     //   serve it with handle_client, say when it left (or its error).
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, y atiende a un cliente a la vez.
+    // TODO (paso 1): escucha y atiende a un cliente a la vez.
     //   Como lo hace tu servidor del lab 1: acepta a cada cliente, di quién
     //   se conectó, atiéndelo con handle_client, di cuándo se fue (o su
     //   error).
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
+        "paso 1: escucha y atiende a un cliente a la vez; mira docs/es/lab2.md, paso 1 / step 1: listen, and serve one client at a time; see docs/en/lab2.md, step 1"
     )
 }
 

@@ -16,13 +16,14 @@
 //!     terminal 2: cargo run --bin lab3_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io::{self, BufRead, BufReader};
@@ -65,13 +66,13 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   Connect to `args.host:args.port` (the error names the address), say
     //   so on stderr, and chat: once connected, both sides behave alike.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Conéctate a `args.host:args.port` (el error nombra la dirección),
     //   dilo en stderr y conversa: una vez conectados, los dos lados se
     //   portan igual.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -83,11 +84,11 @@ fn chat(_stream: TcpStream) -> anyhow::Result<()> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 2): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 2): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -96,11 +97,11 @@ fn receive_lines(_stream: TcpStream) {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 3): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -110,11 +111,11 @@ fn read_line(_reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 3): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -123,11 +124,11 @@ fn send_lines(_stream: &mut TcpStream) -> io::Result<()> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 4): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 4): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }
 
@@ -139,10 +140,10 @@ fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
     // TODO (step 6): connect, then chat as the server does.
     //   The same as your server's (step 5): copy it here.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 6): conéctate, y luego conversa como el servidor.
+    // TODO (paso 6): conéctate y luego conversa como el servidor.
     //   Lo mismo que en tu servidor (paso 5): cópialo aquí.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 6: conéctate, y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
+        "paso 6: conéctate y luego conversa como el servidor; mira docs/es/lab3.md, paso 6 / step 6: connect, then chat as the server does; see docs/en/lab3.md, step 6"
     )
 }

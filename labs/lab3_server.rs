@@ -16,13 +16,14 @@
 //!     terminal 2: cargo run --bin lab3_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io::{self, BufRead, BufReader};
@@ -169,12 +170,12 @@ fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
     //   connection only (shutdown(Shutdown::Write)): the peer reads the end
     //   of the stream, and what it still says reaches us.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 5): di adios, y deja de enviar.
+    // TODO (paso 5): di adios y deja de enviar.
     //   Envía `adios` y su \n, y luego cierra solo la mitad de envío de la
     //   conexión (shutdown(Shutdown::Write)): el otro lado lee el final del
     //   flujo, y lo que todavía diga nos sigue llegando.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 5: di adios, y deja de enviar; mira docs/es/lab3.md, paso 5 / step 5: say adios, and stop sending; see docs/en/lab3.md, step 5"
+        "paso 5: di adios y deja de enviar; mira docs/es/lab3.md, paso 5 / step 5: say adios, and stop sending; see docs/en/lab3.md, step 5"
     )
 }

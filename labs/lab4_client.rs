@@ -14,13 +14,14 @@
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::io;
@@ -119,13 +120,13 @@ fn chat(_stream: &TcpStream) -> io::Result<()> {
     //   its end), send `adios\n` and return. (Writing through a &TcpStream
     //   needs the parameter to be `mut stream`.)
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 11): envía lo que escribes, y adios.
+    // TODO (paso 11): envía lo que escribes y el adios.
     //   Envía cada línea que leas de stdin, con su \n. En la despedida
     //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
     //   su final), envía `adios\n` y regresa. (Escribir a través de un
     //   &TcpStream pide que el parámetro sea `mut stream`.)
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 11: envía lo que escribes, y adios; mira docs/es/lab4.md, paso 11 / step 11: send what you type, and adios; see docs/en/lab4.md, step 11"
+        "paso 11: envía lo que escribes y el adios; mira docs/es/lab4.md, paso 11 / step 11: send what you type, and adios; see docs/en/lab4.md, step 11"
     )
 }

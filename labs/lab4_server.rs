@@ -16,13 +16,14 @@
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::collections::HashMap;
@@ -100,7 +101,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   operator says adios; then close_room, join the operator's thread,
     //   and say `closed` on stderr.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, recibe a los clientes, y cierra la sala.
+    // TODO (paso 1): escucha, recibe a los clientes y cierra la sala.
     //   Escucha en `args.host:args.port` como en el lab 2 (la línea
     //   `listening on` con la dirección de verdad enlazada: guárdala, su
     //   puerto hace falta abajo), y luego raise_open_file_limit(). Haz una
@@ -112,7 +113,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   al hilo del operador y di `closed` en stderr.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, recibe a los clientes, y cierra la sala; mira docs/es/lab4.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab4.md, step 1"
+        "paso 1: escucha, recibe a los clientes y cierra la sala; mira docs/es/lab4.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab4.md, step 1"
     )
 }
 

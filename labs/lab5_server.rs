@@ -21,13 +21,14 @@
 //!     terminals 2, 3...: cargo run --bin lab4_client
 
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]
 
 use std::collections::HashSet;
@@ -125,7 +126,7 @@ async fn run(_args: Args) -> anyhow::Result<()> {
     //   about one client only). Then drop the listener (late clients are
     //   refused), close the room, and say `closed` on stderr.
     //   (Drop the `_` from a parameter's name when you use it.)
-    // TODO (paso 1): escucha, recibe a los clientes, y cierra la sala.
+    // TODO (paso 1): escucha, recibe a los clientes y cierra la sala.
     //   Escucha como en el lab 4, pero con el TcpListener de tokio
     //   (bind(...).await), y raise_open_file_limit(). Haz la sala: todavía
     //   sin clientes, y un canal de la sala, broadcast::channel(FEED_LEN)
@@ -138,7 +139,7 @@ async fn run(_args: Args) -> anyhow::Result<()> {
     //   son rechazados), cierra la sala y di `closed` en stderr.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
-        "paso 1: escucha, recibe a los clientes, y cierra la sala; mira docs/es/lab5.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab5.md, step 1"
+        "paso 1: escucha, recibe a los clientes y cierra la sala; mira docs/es/lab5.md, paso 1 / step 1: listen, take clients in, and close the room; see docs/en/lab5.md, step 1"
     )
 }
 
@@ -444,16 +445,16 @@ fn say(_room: &Room, _addr: SocketAddr, _said: &mut String) {
 fn leave(_room: &Room, _addr: SocketAddr, _farewell: Option<&str>) {
     // TODO (step 9): in and out of the room.
     //   With the room locked, take the client out (if it was not in it any
-    //   more, there is nothing to do). Put its last words on the feed
-    //   (Said::Farewell for it: an empty text if it has none, so that its
-    //   writer still ends), tell the others it left (relay), and print
-    //   `* IP:PORT left`.
+    //   more, there is nothing to do). Put its last words, with their \n,
+    //   on the feed (Said::Farewell for it: an empty text if it has none,
+    //   so that its writer still ends), tell the others it left (relay),
+    //   and print `* IP:PORT left`.
     //   (Drop the `_` from a parameter's name when you use it.)
     // TODO (paso 9): entrar y salir de la sala.
     //   Con la sala tomada, saca al cliente (si ya no estaba, no hay nada
-    //   que hacer). Pon sus últimas palabras en el canal de la sala
-    //   (Said::Farewell para él: un texto vacío si no tiene, para que su
-    //   escritor termine de todos modos), diles a los demás que se fue
+    //   que hacer). Pon sus últimas palabras, con su \n, en el canal de la
+    //   sala (Said::Farewell para él: un texto vacío si no tiene, para que
+    //   su escritor termine de todos modos), diles a los demás que se fue
     //   (relay) y escribe `* IP:PORT left`.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(

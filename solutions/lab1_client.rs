@@ -37,7 +37,7 @@ struct Args {
 fn main() -> ExitCode {
     // STEP 4: connect, or say why not
     //   The same main as your server's (step 1).
-    // PASO 4: conéctate, o di por qué no
+    // PASO 4: conéctate o di por qué no
     //   El mismo main que el de tu servidor (paso 1).
 
     // A failure is news for the user, not a bug in the program: say what
@@ -59,7 +59,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     //   fails, the error must name the address (with_context). Say on
     //   stderr that you are connected, then echo the lines you type
     //   (echo_lines); if that fails, the error says to which address.
-    // PASO 4: conéctate, o di por qué no
+    // PASO 4: conéctate o di por qué no
     //   Conéctate a `args.host:args.port` con TcpStream::connect; si falla,
     //   el error debe nombrar la dirección (with_context). Di en stderr que
     //   estás conectado y luego haz eco de las líneas que escribes
@@ -79,7 +79,7 @@ fn echo_lines(stream: &mut TcpStream) -> io::Result<()> {
     //   bytes, whatever they are), send the line and its \n, every byte
     //   (write_all), read its echo with receive_echo, and print it on
     //   stdout (String::from_utf8_lossy). Return Ok(()) at the end of stdin.
-    // PASO 5: envía cada línea que escribes, y muestra su eco
+    // PASO 5: envía cada línea que escribes y muestra su eco
     //   Por cada línea de stdin (io::stdin().lock().split(b'\n') da sus
     //   bytes, sean los que sean), envía la línea y su \n, todos los bytes
     //   (write_all), lee su eco con receive_echo y muéstralo en stdout

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     //   Call run with the command line (Args::parse()). If it fails, print
     //   `error: ` and the error with its context on stderr, in one line
     //   ({e:#}), and end with ExitCode::FAILURE; else ExitCode::SUCCESS.
-    // PASO 1: escucha, o di por qué no
+    // PASO 1: escucha o di por qué no
     //   Llama a run con la línea de comandos (Args::parse()). Si falla,
     //   escribe `error: ` y el error con su contexto en stderr, en una línea
     //   ({e:#}), y termina con ExitCode::FAILURE; si no, ExitCode::SUCCESS.
@@ -63,7 +63,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     //   (with_context). Print `listening on IP:PORT` on stderr with the
     //   address really bound (local_addr): the tests read that line. Then
     //   serve the clients (serve), and return Ok(()).
-    // PASO 1: escucha, o di por qué no
+    // PASO 1: escucha o di por qué no
     //   Escucha en la dirección `args.host:args.port` (armada con format!)
     //   con TcpListener::bind; si falla, el error debe nombrar la dirección
     //   (with_context). Escribe `listening on IP:PORT` en stderr con la

@@ -57,7 +57,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     //   As your lab 1 client does: connect to `args.host:args.port` (the
     //   error names the address) and say so on stderr; then talk, and if
     //   that fails, the error says to which address.
-    // PASO 4: conéctate, o di por qué no
+    // PASO 4: conéctate o di por qué no
     //   Como lo hace tu cliente del lab 1: conéctate a `args.host:args.port`
     //   (el error nombra la dirección) y dilo en stderr; luego conversa
     //   (talk), y si eso falla, el error dice con qué dirección.
@@ -78,7 +78,7 @@ fn talk(stream: &TcpStream) -> io::Result<()> {
     //   answer; once the line you sent was the goodbye word (is_goodbye, on
     //   its text_of), return. At the end of stdin, send `adios` yourself,
     //   print the answer, and return.
-    // PASO 5: di cada línea, muestra cada respuesta, y despídete
+    // PASO 5: di cada línea, muestra cada respuesta y despídete
     //   Lee las respuestas del servidor con read_answer a través de un
     //   BufReader del stream; escribe por el stream mismo. Por cada línea de
     //   stdin (split(b'\n'), como en el lab 1), envíala con su \n y muestra

@@ -57,7 +57,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // STEP 1: listen, and serve one client at a time
     //   As your lab 1 server does: listen on `args.host:args.port` (the
     //   error names the address), print `listening on IP:PORT`, then serve.
-    // PASO 1: escucha, y atiende a un cliente a la vez
+    // PASO 1: escucha y atiende a un cliente a la vez
     //   Como lo hace tu servidor del lab 1: escucha en `args.host:args.port`
     //   (el error nombra la dirección), escribe `listening on IP:PORT` y
     //   luego atiende.
@@ -75,7 +75,7 @@ fn serve(listener: &TcpListener) {
     // STEP 1: listen, and serve one client at a time
     //   As your lab 1 server does: accept each client, say who connected,
     //   serve it with handle_client, say when it left (or its error).
-    // PASO 1: escucha, y atiende a un cliente a la vez
+    // PASO 1: escucha y atiende a un cliente a la vez
     //   Como lo hace tu servidor del lab 1: acepta a cada cliente, di quién
     //   se conectó, atiéndelo con handle_client, di cuándo se fue (o su
     //   error).

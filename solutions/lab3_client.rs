@@ -58,7 +58,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     // STEP 6: connect, then chat as the server does
     //   Connect to `args.host:args.port` (the error names the address), say
     //   so on stderr, and chat: once connected, both sides behave alike.
-    // PASO 6: conéctate, y luego conversa como el servidor
+    // PASO 6: conéctate y luego conversa como el servidor
     //   Conéctate a `args.host:args.port` (el error nombra la dirección),
     //   dilo en stderr y conversa: una vez conectados, los dos lados se
     //   portan igual.
@@ -76,7 +76,7 @@ fn run(args: Args) -> anyhow::Result<()> {
 fn chat(stream: TcpStream) -> anyhow::Result<()> {
     // STEP 6: connect, then chat as the server does
     //   The same as your server's (step 2): copy it here.
-    // PASO 6: conéctate, y luego conversa como el servidor
+    // PASO 6: conéctate y luego conversa como el servidor
     //   Lo mismo que en tu servidor (paso 2): cópialo aquí.
 
     // A clone is a second handle on the same socket: the keyboard thread
@@ -100,7 +100,7 @@ fn chat(stream: TcpStream) -> anyhow::Result<()> {
 fn receive_lines(stream: TcpStream) {
     // STEP 6: connect, then chat as the server does
     //   The same as your server's (step 3): copy it here.
-    // PASO 6: conéctate, y luego conversa como el servidor
+    // PASO 6: conéctate y luego conversa como el servidor
     //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
     let mut reader = BufReader::new(&stream);
     loop {
@@ -141,7 +141,7 @@ fn receive_lines(stream: TcpStream) {
 fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
     // STEP 6: connect, then chat as the server does
     //   The same as your server's (step 3): copy it here.
-    // PASO 6: conéctate, y luego conversa como el servidor
+    // PASO 6: conéctate y luego conversa como el servidor
     //   Lo mismo que en tu servidor (paso 3): cópialo aquí.
 
     // take() keeps a peer that never sends `\n` from filling our memory
@@ -164,7 +164,7 @@ fn read_line(reader: &mut impl BufRead) -> io::Result<Option<Vec<u8>>> {
 fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
     // STEP 6: connect, then chat as the server does
     //   The same as your server's (step 4): copy it here.
-    // PASO 6: conéctate, y luego conversa como el servidor
+    // PASO 6: conéctate y luego conversa como el servidor
     //   Lo mismo que en tu servidor (paso 4): cópialo aquí.
 
     // split(b'\n') instead of lines(): input that is not UTF-8 is sent as it
@@ -188,7 +188,7 @@ fn send_lines(stream: &mut TcpStream) -> io::Result<()> {
 fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
     // STEP 6: connect, then chat as the server does
     //   The same as your server's (step 5): copy it here.
-    // PASO 6: conéctate, y luego conversa como el servidor
+    // PASO 6: conéctate y luego conversa como el servidor
     //   Lo mismo que en tu servidor (paso 5): cópialo aquí.
     stream.write_all(b"adios\n")?;
     stream.shutdown(Shutdown::Write)

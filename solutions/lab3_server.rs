@@ -227,7 +227,7 @@ fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
     //   Send `adios` and its \n, then shut down the sending half of the
     //   connection only (shutdown(Shutdown::Write)): the peer reads the end
     //   of the stream, and what it still says reaches us.
-    // PASO 5: di adios, y deja de enviar
+    // PASO 5: di adios y deja de enviar
     //   Envía `adios` y su \n, y luego cierra solo la mitad de envío de la
     //   conexión (shutdown(Shutdown::Write)): el otro lado lee el final del
     //   flujo, y lo que todavía diga nos sigue llegando.

@@ -158,7 +158,7 @@ fn chat(mut stream: &TcpStream) -> io::Result<()> {
     //   (is_goodbye) or at the end of stdin (a read that fails counts as
     //   its end), send `adios\n` and return. (Writing through a &TcpStream
     //   needs the parameter to be `mut stream`.)
-    // PASO 11: envía lo que escribes, y adios
+    // PASO 11: envía lo que escribes y el adios
     //   Envía cada línea que leas de stdin, con su \n. En la despedida
     //   (is_goodbye) o al final de stdin (una lectura que falla cuenta como
     //   su final), envía `adios\n` y regresa. (Escribir a través de un

@@ -94,7 +94,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     //   hold a clone of. Take clients in (accept_clients) until the
     //   operator says adios; then close_room, join the operator's thread,
     //   and say `closed` on stderr.
-    // PASO 1: escucha, recibe a los clientes, y cierra la sala
+    // PASO 1: escucha, recibe a los clientes y cierra la sala
     //   Escucha en `args.host:args.port` como en el lab 2 (la línea
     //   `listening on` con la dirección de verdad enlazada: guárdala, su
     //   puerto hace falta abajo), y luego raise_open_file_limit(). Haz una

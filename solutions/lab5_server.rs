@@ -120,7 +120,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     //   failed (and wait 100 ms with tokio::time::sleep unless the error is
     //   about one client only). Then drop the listener (late clients are
     //   refused), close the room, and say `closed` on stderr.
-    // PASO 1: escucha, recibe a los clientes, y cierra la sala
+    // PASO 1: escucha, recibe a los clientes y cierra la sala
     //   Escucha como en el lab 4, pero con el TcpListener de tokio
     //   (bind(...).await), y raise_open_file_limit(). Haz la sala: todavía
     //   sin clientes, y un canal de la sala, broadcast::channel(FEED_LEN)
@@ -571,15 +571,15 @@ fn say(room: &Room, addr: SocketAddr, said: &mut String) {
 fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     // STEP 9: in and out of the room
     //   With the room locked, take the client out (if it was not in it any
-    //   more, there is nothing to do). Put its last words on the feed
-    //   (Said::Farewell for it: an empty text if it has none, so that its
-    //   writer still ends), tell the others it left (relay), and print
-    //   `* IP:PORT left`.
+    //   more, there is nothing to do). Put its last words, with their \n,
+    //   on the feed (Said::Farewell for it: an empty text if it has none,
+    //   so that its writer still ends), tell the others it left (relay),
+    //   and print `* IP:PORT left`.
     // PASO 9: entrar y salir de la sala
     //   Con la sala tomada, saca al cliente (si ya no estaba, no hay nada
-    //   que hacer). Pon sus últimas palabras en el canal de la sala
-    //   (Said::Farewell para él: un texto vacío si no tiene, para que su
-    //   escritor termine de todos modos), diles a los demás que se fue
+    //   que hacer). Pon sus últimas palabras, con su \n, en el canal de la
+    //   sala (Said::Farewell para él: un texto vacío si no tiene, para que
+    //   su escritor termine de todos modos), diles a los demás que se fue
     //   (relay) y escribe `* IP:PORT left`.
     let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.

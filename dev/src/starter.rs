@@ -49,14 +49,27 @@ impl fmt::Display for Problem {
 /// Put after the header: until the student's steps call them, some given
 /// names are unused, and a starter should compile without warnings.
 const ALLOW_UNUSED: &str = "\
+// EN: Until your steps use them, some names below are unused: the line
+//     after this comment keeps the compiler quiet about them. When you
+//     finish, delete it and this comment, and the compiler shows you
+//     anything left unused.
+// ES: Hasta que tus pasos los usen, algunos nombres de abajo no se usan: la
+//     línea después de este comentario hace que el compilador no avise de
+//     ellos. Cuando termines, bórrala junto con este comentario, y el
+//     compilador te muestra lo que quede sin usar.
+#![allow(dead_code, unused_imports)]";
+
+/// ALLOW_UNUSED, for a program that imports the kit's helpers.
+const ALLOW_UNUSED_GIVEN: &str = "\
 // EN: Until your steps use them, some names below (and some of the kit's
-//     helpers imported from given/) are unused: this line keeps the
-//     compiler quiet about them. Delete it when you finish, and the
-//     compiler shows you anything left unused.
+//     helpers imported from given/) are unused: the line after this
+//     comment keeps the compiler quiet about them. When you finish, delete
+//     it and this comment, and the compiler shows you anything left unused.
 // ES: Hasta que tus pasos los usen, algunos nombres de abajo (y algunas de
-//     las ayudas del kit que se importan de given/) no se usan: esta línea
-//     hace que el compilador no avise de ellos. Bórrala cuando termines, y
-//     el compilador te muestra lo que quede sin usar.
+//     las ayudas del kit que se importan de given/) no se usan: la línea
+//     después de este comentario hace que el compilador no avise de ellos.
+//     Cuando termines, bórrala junto con este comentario, y el compilador
+//     te muestra lo que quede sin usar.
 #![allow(dead_code, unused_imports)]";
 
 /// The starter of lab `lab`'s program whose solution is `solution`
@@ -71,7 +84,11 @@ pub fn starter_of(solution: &str, lab: u32) -> Result<String, Problem> {
         if !header_done && !line.starts_with("//!") {
             header_done = true;
             out.push(String::new());
-            out.extend(ALLOW_UNUSED.lines().map(String::from));
+            let allow = match solution.contains("use given::") {
+                true => ALLOW_UNUSED_GIVEN,
+                false => ALLOW_UNUSED,
+            };
+            out.extend(allow.lines().map(String::from));
         }
         if line.starts_with("//!") {
             out.push(students_command(line));

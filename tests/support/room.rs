@@ -275,8 +275,12 @@ pub fn delivers_every_line_it_printed_when_the_operator_says_adios_mid_stream(pr
     // Once the room is busy, the operator closes it, mid-stream.
     let mut transcript: Vec<String> = (0..200).map(|_| server.read_line()).collect();
     server.type_line("adios");
-    let heard: Vec<(HashSet<String>, bool)> = listening.into_iter().map(join_or_fail).collect();
+    // The server exits once every client has its lines and adios (at most 3
+    // seconds after the goodbye): then the listeners have heard all of it.
+    // Waited for first, so that a room that never closes fails in seconds,
+    // instead of listeners hearing the talkers on and on.
     server.expect_success(&after_the_operators_adios());
+    let heard: Vec<(HashSet<String>, bool)> = listening.into_iter().map(join_or_fail).collect();
     transcript.extend(server.rest_of_stdout());
     threads.into_iter().for_each(join_or_fail);
 
