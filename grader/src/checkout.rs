@@ -15,6 +15,7 @@ use crate::grading::{self, Context, StudentGrade};
 use crate::kit::{self, Kit};
 use crate::lang::{LANG_VAR, Lang};
 use crate::libtest::Outcome;
+use crate::limits::Limits;
 use crate::procs;
 use crate::run::{Build, Slot};
 use crate::sandbox::Sandbox;
@@ -160,6 +161,7 @@ fn grade_in_place(
     lang: Lang,
 ) -> anyhow::Result<StudentGrade> {
     let sandbox = Sandbox::None("the progress form runs the student's own code".into());
+    let limits = Limits::off();
     let mut labs = Vec::new();
     let mut tests = Vec::new();
     for lab in &kit.labs {
@@ -169,8 +171,11 @@ fn grade_in_place(
             &kit.root,
             executable,
             &["--list", "--format", "terse"],
+            &limits,
+            &limits.tests,
         );
-        let listed = procs::run_with_limit(&mut list, Duration::from_secs(60))?;
+        let listed =
+            procs::run_with_limit(&mut list, Duration::from_secs(60), &limits, &limits.tests)?;
         tests.push(crate::libtest::parse_list(&listed.stdout));
     }
     let cx = Context {
@@ -178,16 +183,24 @@ fn grade_in_place(
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        limits: &limits,
         lang,
         skip: &[],
     };
     for (lab, names) in kit.labs.iter().zip(&tests) {
         let executable = &build.test_executables[&lab.name];
-        let mut command = sandbox.test(&kit.root, &kit.root, executable, &["--format", "pretty"]);
+        let mut command = sandbox.test(
+            &kit.root,
+            &kit.root,
+            executable,
+            &["--format", "pretty"],
+            &limits,
+            &limits.tests,
+        );
         command
             .env("RUST_TEST_THREADS", crate::run::TEST_THREADS)
             .env(LANG_VAR, lang.code());
-        let out = procs::run_with_limit(&mut command, limit)?;
+        let out = procs::run_with_limit(&mut command, limit, &limits, &limits.tests)?;
         labs.push(grading::lab_result(&cx, lab, names, &out, &|t| {
             t.to_string()
         }));
@@ -219,20 +232,22 @@ fn grade_on_a_copy(
         .map(|file| (std::path::PathBuf::from(file), b"fn main() {}\n".to_vec()))
         .collect();
     slot.put_labs(&stubs)?;
-    let build = slot.build(&sandbox)?;
+    let limits = Limits::off();
+    let build = slot.build(&sandbox, &limits)?;
     let mut tests = Vec::new();
     for lab in &kit.labs {
         let executable = build
             .test_executables
             .get(&lab.name)
             .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-        tests.push(slot.list_tests(&sandbox, executable)?);
+        tests.push(slot.list_tests(&sandbox, executable, &limits)?);
     }
     let cx = Context {
         kit,
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        limits: &limits,
         lang,
         skip: &[],
     };

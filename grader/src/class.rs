@@ -13,6 +13,7 @@ use anyhow::{Context as _, bail};
 use crate::grading::{self, Context, StudentGrade};
 use crate::kit::{self, Kit};
 use crate::lang::Lang;
+use crate::limits::{BuildStopped, Limits};
 use crate::progress::{Progress, since};
 use crate::run::Slot;
 use crate::sandbox::Sandbox;
@@ -23,6 +24,7 @@ pub fn run(
     args: &Args,
     kit: &Kit,
     lang: Lang,
+    limits: &Limits,
     submissions: &Path,
     out: &Path,
 ) -> anyhow::Result<()> {
@@ -44,6 +46,7 @@ pub fn run(
     if let Some(warning) = warning(lang) {
         eprintln!("\n{}\n{warning}\n{}\n", "!".repeat(78), "!".repeat(78));
     }
+    eprintln!("{}", limits.summary(lang));
     // Submissions or grades kept inside the kit are no part of it.
     let skip: Vec<PathBuf> = [submissions, out]
         .iter()
@@ -64,7 +67,7 @@ pub fn run(
     let scratch = crate::scratch_dir(args, kit)?;
     fetch_dependencies(kit, lang);
     let limit = Duration::from_secs(args.timeout);
-    let (tests, slots) = prepare(kit, &sandbox, &scratch, jobs, &skip, lang)?;
+    let (tests, slots) = prepare(kit, &sandbox, limits, &scratch, jobs, &skip, lang)?;
     warn_if_given_is_stale(kit, &tests, lang);
     // The tests write their failure messages in the console's language,
     // and the feedback quotes them in both of its languages (saying so).
@@ -73,6 +76,7 @@ pub fn run(
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        limits,
         lang,
         skip: &skip,
     };
@@ -246,6 +250,9 @@ fn grade_or_zero(slot: &Slot, cx: &Context, student: &Student) -> StudentGrade {
         Err(e) => {
             let mut grade = nothing(format!("could not be graded: {e:#}"));
             grade.problems = found.problems;
+            if let Some(stopped) = e.downcast_ref::<BuildStopped>() {
+                grade.problems.push(stopped.problem());
+            }
             grade
         }
     }
@@ -257,6 +264,7 @@ fn grade_or_zero(slot: &Slot, cx: &Context, student: &Student) -> StudentGrade {
 fn prepare(
     kit: &Kit,
     sandbox: &Sandbox,
+    limits: &Limits,
     scratch: &Path,
     jobs: usize,
     skip: &[PathBuf],
@@ -286,7 +294,7 @@ fn prepare(
         .map(|file| (PathBuf::from(file), b"fn main() {}\n".to_vec()))
         .collect();
     first.put_labs(&stubs)?;
-    let build = first.build(sandbox)?;
+    let build = first.build(sandbox, limits)?;
     if !build.success {
         bail!(
             "the kit does not build (with a stub for every lab program):\n{}",
@@ -299,7 +307,7 @@ fn prepare(
             .test_executables
             .get(&lab.name)
             .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-        tests.push(first.list_tests(sandbox, executable)?);
+        tests.push(first.list_tests(sandbox, executable, limits)?);
     }
     let mut slots = vec![first];
     while slots.len() < jobs {

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::grading::{LabGrade, Status, StudentGrade};
 use crate::lang::Lang;
 use crate::libtest::{self, Outcome};
+use crate::limits::Hit;
 
 /// Failing tests shown with their message; the rest by name only.
 const MAX_MESSAGES: usize = 8;
@@ -153,6 +154,9 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
         }
         out.push('\n');
     }
+    if let Some(hit) = lab.limit {
+        limit_paragraph(out, hit, lang);
+    }
     match &lab.status {
         Status::NotHandedIn => {
             let _ = writeln!(
@@ -281,6 +285,58 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
     }
 }
 
+/// What a limit that a lab's tests hit means for the student.
+fn limit_paragraph(out: &mut String, hit: Hit, lang: Lang) {
+    let name = hit.name(lang);
+    let text = match (hit, lang) {
+        (Hit::Memory(_), Lang::En) => format!(
+            "Your programs hit the limit of **{name}** that this lab's tests have, all their \
+             programs together: the system stopped the one that asked for more. A correct \
+             program needs far less; look for memory that grows without end (a buffer never \
+             emptied, a vector that only grows). The tests below failed for it."
+        ),
+        (Hit::Memory(_), Lang::Es) => format!(
+            "Tus programas llegaron al límite de **{name}** que tienen los tests de este lab, \
+             todos sus programas juntos: el sistema detuvo al que pidió más. Un programa \
+             correcto necesita mucho menos; busca memoria que crece sin fin (un búfer que \
+             nunca se vacía, un vector que solo crece). Por eso fallaron los tests de abajo."
+        ),
+        (Hit::Processes(_), Lang::En) => format!(
+            "Your programs hit the limit of **{name}** at once that this lab's tests have: \
+             the system refused them more. Look for a thread or a process started in a loop \
+             that never ends. The tests below failed for it."
+        ),
+        (Hit::Processes(_), Lang::Es) => format!(
+            "Tus programas llegaron al límite de **{name}** a la vez que tienen los tests de \
+             este lab: el sistema les negó más. Busca un hilo o un proceso que se inicia en un \
+             ciclo sin fin. Por eso fallaron los tests de abajo."
+        ),
+        (Hit::Disk(_), Lang::En) => format!(
+            "Your programs wrote more than the limit of **{name}** that this lab's tests have \
+             (any one file, and all of /tmp together), so the tests were stopped and the lab \
+             scores 0. The lab's programs need to write no file at all."
+        ),
+        (Hit::Disk(_), Lang::Es) => format!(
+            "Tus programas escribieron más del límite de **{name}** que tienen los tests de \
+             este lab (un archivo, y todo /tmp junto), así que los tests se detuvieron y el lab \
+             vale 0. Los programas del lab no necesitan escribir ningún archivo."
+        ),
+        (Hit::CpuTime(_), Lang::En) => format!(
+            "Your programs used more than the limit of **{name}** that this lab's tests have, \
+             all their programs together, so the tests were stopped and the lab scores 0. A \
+             correct program mostly waits (for a connection, a line); look for a loop that \
+             spins without waiting."
+        ),
+        (Hit::CpuTime(_), Lang::Es) => format!(
+            "Tus programas usaron más del límite de **{name}** que tienen los tests de este \
+             lab, todos sus programas juntos, así que los tests se detuvieron y el lab vale 0. \
+             Un programa correcto casi siempre espera (una conexión, una línea); busca un ciclo \
+             que da vueltas sin esperar."
+        ),
+    };
+    let _ = writeln!(out, "{text}\n");
+}
+
 /// The step a starter's `todo!` points to (the lowest one among the failing
 /// tests: the first step not done yet), or the section on grading.
 fn walkthrough(lab: &LabGrade, lang: Lang) -> String {
@@ -353,6 +409,8 @@ mod tests {
                 }],
                 missing: Vec::new(),
                 leftovers: Vec::new(),
+                limit: None,
+                usage: None,
             }],
             seconds: 1.0,
             problems: Vec::new(),

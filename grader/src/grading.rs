@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use crate::kit::{Kit, Lab};
 use crate::lang::{Lang, Text};
 use crate::libtest::{self, Outcome};
+use crate::limits::{Hit, Limits, Usage};
 use crate::messages::{crate_problem, missing_crate, scrub, trim_errors};
 use crate::procs::Output;
 use crate::run::{Build, Slot};
@@ -39,6 +40,10 @@ pub struct LabGrade {
     pub missing: Vec<String>,
     /// Processes still running when the lab's tests ended (killed then).
     pub leftovers: Vec<String>,
+    /// The limit its tests' run hit, and what the run used (where a
+    /// control group counted it).
+    pub limit: Option<Hit>,
+    pub usage: Option<Usage>,
 }
 
 pub enum Status {
@@ -73,11 +78,12 @@ impl LabGrade {
     }
 
     /// The percentage of scored tests passed, to one decimal. A lab whose
-    /// tests were stopped at the time limit scores 0: which tests got to
-    /// pass before the hang depends on timing, and a grade must not.
+    /// tests were stopped (at the time limit, or at a limit that stops a
+    /// run) scores 0: which tests got to pass before the stop depends on
+    /// timing, and a grade must not.
     pub fn score(&self) -> f64 {
         let scored = self.scored().count();
-        if scored == 0 || matches!(self.status, Status::TimedOut(_)) {
+        if scored == 0 || self.stopped() {
             return 0.0;
         }
         round1(100.0 * self.passed() as f64 / scored as f64)
@@ -85,6 +91,11 @@ impl LabGrade {
 
     pub fn failures(&self) -> impl Iterator<Item = &TestResult> {
         self.scored().filter(|t| t.outcome != Outcome::Passed)
+    }
+
+    /// Whether its tests were stopped before they ended.
+    pub fn stopped(&self) -> bool {
+        matches!(self.status, Status::TimedOut(_)) || self.limit.is_some_and(Hit::stops_the_run)
     }
 }
 
@@ -135,6 +146,7 @@ pub struct Context<'a> {
     pub sandbox: &'a Sandbox,
     pub tests: &'a [Vec<String>],
     pub limit: Duration,
+    pub limits: &'a Limits,
     pub lang: Lang,
     /// Folders inside the kit that are no part of it (the submissions, the
     /// grades), never copied into a slot.
@@ -223,6 +235,20 @@ pub fn grade(
         if !matches!(grade.status, Status::NotHandedIn) {
             grade.missing = missing;
         }
+        if let Some(hit) = grade.limit {
+            problems.push(Text::new(
+                format!(
+                    "lab {}: hit the limit of {}",
+                    lab.number,
+                    hit.name(Lang::En)
+                ),
+                format!(
+                    "lab {}: llegó al límite de {}",
+                    lab.number,
+                    hit.name(Lang::Es)
+                ),
+            ));
+        }
         if !grade.leftovers.is_empty() {
             problems.push(Text::new(
                 format!(
@@ -259,7 +285,7 @@ fn build_with_stubs(
     cx: &Context,
     labs_dir: &mut [(PathBuf, Vec<u8>)],
 ) -> anyhow::Result<(Build, Broken)> {
-    let mut build = slot.build(cx.sandbox)?;
+    let mut build = slot.build(cx.sandbox, cx.limits)?;
     let broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
     for (src, _) in &broken {
         let Some(file) = lab_file_of(cx.kit, src) else {
@@ -279,7 +305,7 @@ fn build_with_stubs(
         std::fs::write(slot.kit.join("labs").join(file), STUB)?;
     }
     if !broken.is_empty() {
-        build = slot.build(cx.sandbox)?;
+        build = slot.build(cx.sandbox, cx.limits)?;
     }
     if !build.success {
         anyhow::bail!(
@@ -301,7 +327,7 @@ fn run_lab(
         .test_executables
         .get(&lab.name)
         .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-    let out = slot.test(cx.sandbox, executable, cx.limit, cx.lang)?;
+    let out = slot.test(cx.sandbox, executable, cx.limit, cx.lang, cx.limits)?;
     Ok(lab_result(cx, lab, names, &out, &|text| {
         scrub(text, slot, cx)
     }))
@@ -319,7 +345,7 @@ pub fn lab_result(
     let mut reported = libtest::parse_run(&out.stdout);
     let status = if out.timed_out {
         Status::TimedOut(cx.limit.as_secs())
-    } else if reported.is_empty() {
+    } else if reported.is_empty() && out.limit.is_none() {
         // The test binary itself failed: say what it said.
         let tail: Vec<&str> = out.stderr.lines().rev().take(20).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -327,8 +353,13 @@ pub fn lab_result(
     } else {
         Status::Graded
     };
-    let not_run = match status {
-        Status::TimedOut(secs) => format!("did not finish within the time limit ({secs} s)"),
+    let stopped = out.limit.filter(|hit| hit.stops_the_run());
+    let not_run = match (&status, out.limit) {
+        (Status::TimedOut(secs), _) => format!("did not finish within the time limit ({secs} s)"),
+        (_, Some(hit)) => format!(
+            "did not finish: the tests' run hit the limit of {}",
+            hit.name(cx.lang)
+        ),
         _ => "did not run".to_string(),
     };
     let tests = names
@@ -337,7 +368,9 @@ pub fn lab_result(
             let outcome = match reported.remove(name) {
                 // libtest prints failures' messages at the end: a run
                 // stopped at the limit never got there.
-                Some(Outcome::Failed(message)) if message.is_empty() && out.timed_out => {
+                Some(Outcome::Failed(message))
+                    if message.is_empty() && (out.timed_out || stopped.is_some()) =>
+                {
                     Outcome::Failed("failed (its message was lost when the tests were stopped at the time limit)".into())
                 }
                 Some(Outcome::Failed(message)) => Outcome::Failed(scrub(&message)),
@@ -358,6 +391,8 @@ pub fn lab_result(
         tests,
         missing: Vec::new(),
         leftovers: out.leftovers.iter().map(|l| scrub(l)).collect(),
+        limit: out.limit,
+        usage: out.usage,
     }
 }
 
@@ -388,5 +423,7 @@ fn lab_with_all(kit: &Kit, lab: &Lab, names: &[String], status: Status, why: &st
             .collect(),
         missing: Vec::new(),
         leftovers: Vec::new(),
+        limit: None,
+        usage: None,
     }
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 use crate::grading::{LabGrade, Status, StudentGrade};
 use crate::lang::Lang;
 use crate::libtest::{self, Outcome};
+use crate::limits::Usage;
 
 /// The order a Spanish reader expects of names: accents and case do not
 /// count (`Ángela` among the A's, `émilie` before `Zoe`), and `ñ` comes
@@ -126,6 +127,12 @@ struct LabJson<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     leftovers: &'a Vec<String>,
+    /// The limit its tests' run hit (`memory (256 MiB)`), and what the run
+    /// used where a control group counted it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<Usage>,
     tests: Vec<TestJson<'a>>,
 }
 
@@ -152,7 +159,7 @@ pub fn json<'a>(
             labs: student
                 .labs
                 .iter()
-                .map(|lab| (lab.lab.as_str(), lab_json(lab)))
+                .map(|lab| (lab.lab.as_str(), lab_json(lab, lang)))
                 .collect(),
         })
         .collect();
@@ -163,7 +170,7 @@ pub fn json<'a>(
     }
 }
 
-fn lab_json(lab: &LabGrade) -> LabJson<'_> {
+fn lab_json(lab: &LabGrade, lang: Lang) -> LabJson<'_> {
     let tests = lab
         .tests
         .iter()
@@ -183,6 +190,8 @@ fn lab_json(lab: &LabGrade) -> LabJson<'_> {
         scored: lab.scored().count(),
         status: status_word(&lab.status),
         leftovers: &lab.leftovers,
+        limit: lab.limit.map(|hit| hit.name(lang)),
+        usage: lab.usage,
         tests,
     }
 }
@@ -343,6 +352,8 @@ mod tests {
                 ],
                 missing: Vec::new(),
                 leftovers: Vec::new(),
+                limit: None,
+                usage: None,
             }],
             seconds: 1.0,
             problems,

@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::kit::Kit;
 use crate::lang::{LANG_VAR, Lang};
+use crate::limits::{BuildStopped, Limits};
 use crate::procs::{self, Output};
 use crate::sandbox::Sandbox;
 
@@ -128,8 +129,8 @@ impl Slot {
     }
 
     /// `cargo build --bins --tests`, going on past a program that does not
-    /// compile, to learn which ones do not.
-    pub fn build(&self, sandbox: &Sandbox) -> anyhow::Result<Build> {
+    /// compile, to learn which ones do not; under `limits`' build caps.
+    pub fn build(&self, sandbox: &Sandbox, limits: &Limits) -> anyhow::Result<Build> {
         fs::create_dir_all(&self.target)?;
         let mut command = sandbox.cargo(
             &self.kit,
@@ -142,13 +143,18 @@ impl Slot {
                 "--keep-going",
                 "--message-format=json",
             ],
+            limits,
+            &limits.build,
         );
-        let out = procs::run_with_limit(&mut command, BUILD_LIMIT)?;
+        let out = procs::run_with_limit(&mut command, BUILD_LIMIT, limits, &limits.build)?;
         if out.timed_out {
             bail!(
                 "the build did not finish within {} s",
                 BUILD_LIMIT.as_secs()
             );
+        }
+        if let Some(hit) = out.limit.filter(|_| !out.success) {
+            return Err(BuildStopped(hit).into());
         }
         let mut build = Build::read(&out.stdout, out.success, out.stderr);
         build.fingerprint = build
@@ -184,32 +190,47 @@ impl Slot {
     }
 
     /// One lab's test binary, run as `cargo test --no-fail-fast --test LAB`
-    /// runs it, killed (with every program it started) at `limit`; its
-    /// failure messages in `lang`.
+    /// runs it, killed (with every program it started) at `limit`, under
+    /// `limits`' caps for tests; its failure messages in `lang`.
     pub fn test(
         &self,
         sandbox: &Sandbox,
         executable: &Path,
         limit: Duration,
         lang: Lang,
+        limits: &Limits,
     ) -> anyhow::Result<Output> {
-        let mut command =
-            sandbox.test(&self.kit, &self.target, executable, &["--format", "pretty"]);
+        let mut command = sandbox.test(
+            &self.kit,
+            &self.target,
+            executable,
+            &["--format", "pretty"],
+            limits,
+            &limits.tests,
+        );
         command
             .env("RUST_TEST_THREADS", TEST_THREADS)
             .env(LANG_VAR, lang.code());
-        procs::run_with_limit(&mut command, limit)
+        procs::run_with_limit(&mut command, limit, limits, &limits.tests)
     }
 
     /// The names of a test file's tests, asked of its executable.
-    pub fn list_tests(&self, sandbox: &Sandbox, executable: &Path) -> anyhow::Result<Vec<String>> {
+    pub fn list_tests(
+        &self,
+        sandbox: &Sandbox,
+        executable: &Path,
+        limits: &Limits,
+    ) -> anyhow::Result<Vec<String>> {
         let mut command = sandbox.test(
             &self.kit,
             &self.target,
             executable,
             &["--list", "--format", "terse"],
+            limits,
+            &limits.tests,
         );
-        let out = procs::run_with_limit(&mut command, Duration::from_secs(60))?;
+        let out =
+            procs::run_with_limit(&mut command, Duration::from_secs(60), limits, &limits.tests)?;
         if !out.success {
             bail!("{} --list failed: {}", executable.display(), out.stderr);
         }
