@@ -154,7 +154,7 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
         }
         out.push('\n');
     }
-    if let Some(hit) = lab.limit {
+    for &hit in &lab.limits {
         limit_paragraph(out, hit, lang);
     }
     match &lab.status {
@@ -409,7 +409,7 @@ mod tests {
                 }],
                 missing: Vec::new(),
                 leftovers: Vec::new(),
-                limit: None,
+                limits: Vec::new(),
                 usage: None,
             }],
             seconds: 1.0,

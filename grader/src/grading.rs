@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use crate::kit::{Kit, Lab};
 use crate::lang::{Lang, Text};
 use crate::libtest::{self, Outcome};
-use crate::limits::{Hit, Limits, Usage};
+use crate::limits::{BuildStopped, Hit, Limits, Usage};
 use crate::messages::{crate_problem, missing_crate, scrub, trim_errors};
 use crate::procs::Output;
 use crate::run::{Build, Slot};
@@ -40,9 +40,9 @@ pub struct LabGrade {
     pub missing: Vec<String>,
     /// Processes still running when the lab's tests ended (killed then).
     pub leftovers: Vec<String>,
-    /// The limit its tests' run hit, and what the run used (where a
-    /// control group counted it).
-    pub limit: Option<Hit>,
+    /// The limits its tests' run hit, the first seen first, and what the
+    /// run used (where a control group counted it).
+    pub limits: Vec<Hit>,
     pub usage: Option<Usage>,
 }
 
@@ -95,7 +95,7 @@ impl LabGrade {
 
     /// Whether its tests were stopped before they ended.
     pub fn stopped(&self) -> bool {
-        matches!(self.status, Status::TimedOut(_)) || self.limit.is_some_and(Hit::stops_the_run)
+        matches!(self.status, Status::TimedOut(_)) || self.limits.iter().any(|h| h.stops_the_run())
     }
 }
 
@@ -171,8 +171,8 @@ pub fn grade(
     slot.copy_kit(kit, cx.skip)?;
     slot.put_labs(&labs_dir)?;
 
-    let (mut build, broken) = build_with_stubs(slot, cx, &mut labs_dir)?;
     let mut problems = Vec::new();
+    let (mut build, broken) = build_with_stubs(slot, cx, &mut labs_dir, &mut problems)?;
     let mut labs = Vec::new();
     for (lab, names) in kit.labs.iter().zip(cx.tests) {
         let missing: Vec<String> = lab
@@ -228,14 +228,14 @@ pub fn grade(
                     ),
                 ));
                 slot.remove_changed(&build)?;
-                (build, _) = build_with_stubs(slot, cx, &mut labs_dir)?;
+                (build, _) = build_with_stubs(slot, cx, &mut labs_dir, &mut problems)?;
             }
             run_lab(slot, cx, &build, lab, names)?
         };
         if !matches!(grade.status, Status::NotHandedIn) {
             grade.missing = missing;
         }
-        if let Some(hit) = grade.limit {
+        for hit in &grade.limits {
             problems.push(Text::new(
                 format!(
                     "lab {}: hit the limit of {}",
@@ -277,16 +277,52 @@ pub fn grade(
 /// The programs that did not compile, with the compiler's errors.
 type Broken = Vec<(PathBuf, Vec<String>)>;
 
-/// Builds the slot; a program that does not compile gets a stub in its
+/// Builds the slot; a program that does not compile, or whose compiler
+/// the build's limits stopped (said in `problems`), gets a stub in its
 /// place (in `labs_dir` too) and the build runs again, so the other labs
 /// are graded.
 fn build_with_stubs(
     slot: &Slot,
     cx: &Context,
     labs_dir: &mut [(PathBuf, Vec<u8>)],
+    problems: &mut Vec<Text>,
 ) -> anyhow::Result<(Build, Broken)> {
     let mut build = slot.build(cx.sandbox, cx.limits)?;
-    let broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
+    if build.limit.is_some() {
+        build = slot.build_one_at_a_time(cx.sandbox, cx.limits)?;
+    }
+    let mut broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
+    if let Some(hit) = build.limit {
+        let stopped = build.stopped_programs();
+        if stopped.is_empty() {
+            return Err(BuildStopped(hit).into());
+        }
+        for name in stopped {
+            let file = format!("{name}.rs");
+            let Some(lab) = cx.kit.lab_of_file(&file) else {
+                return Err(BuildStopped(hit).into());
+            };
+            problems.push(Text::new(
+                format!(
+                    "lab {}: the build of labs/{file} hit its limit of {}",
+                    lab.number,
+                    hit.name(Lang::En)
+                ),
+                format!(
+                    "lab {}: la compilación de labs/{file} llegó a su límite de {}",
+                    lab.number,
+                    hit.name(Lang::Es)
+                ),
+            ));
+            let why = format!(
+                "the compiler was stopped at the build's limit of {} while it compiled this \
+                 program (an enormous constant or static? an include_bytes! of a file that \
+                 never ends?)",
+                hit.name(Lang::En)
+            );
+            broken.push((Path::new("labs").join(file), vec![why]));
+        }
+    }
     for (src, _) in &broken {
         let Some(file) = lab_file_of(cx.kit, src) else {
             anyhow::bail!(
@@ -306,6 +342,9 @@ fn build_with_stubs(
     }
     if !broken.is_empty() {
         build = slot.build(cx.sandbox, cx.limits)?;
+        if let Some(hit) = build.limit {
+            return Err(BuildStopped(hit).into());
+        }
     }
     if !build.success {
         anyhow::bail!(
@@ -345,7 +384,7 @@ pub fn lab_result(
     let mut reported = libtest::parse_run(&out.stdout);
     let status = if out.timed_out {
         Status::TimedOut(cx.limit.as_secs())
-    } else if reported.is_empty() && out.limit.is_none() {
+    } else if reported.is_empty() && out.limits.is_empty() {
         // The test binary itself failed: say what it said.
         let tail: Vec<&str> = out.stderr.lines().rev().take(20).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -353,8 +392,8 @@ pub fn lab_result(
     } else {
         Status::Graded
     };
-    let stopped = out.limit.filter(|hit| hit.stops_the_run());
-    let not_run = match (&status, out.limit) {
+    let stopped = out.limits.iter().any(|hit| hit.stops_the_run());
+    let not_run = match (&status, out.limits.first()) {
         (Status::TimedOut(secs), _) => format!("did not finish within the time limit ({secs} s)"),
         (_, Some(hit)) => format!(
             "did not finish: the tests' run hit the limit of {}",
@@ -369,7 +408,7 @@ pub fn lab_result(
                 // libtest prints failures' messages at the end: a run
                 // stopped at the limit never got there.
                 Some(Outcome::Failed(message))
-                    if message.is_empty() && (out.timed_out || stopped.is_some()) =>
+                    if message.is_empty() && (out.timed_out || stopped) =>
                 {
                     Outcome::Failed("failed (its message was lost when the tests were stopped at the time limit)".into())
                 }
@@ -391,7 +430,7 @@ pub fn lab_result(
         tests,
         missing: Vec::new(),
         leftovers: out.leftovers.iter().map(|l| scrub(l)).collect(),
-        limit: out.limit,
+        limits: out.limits.clone(),
         usage: out.usage,
     }
 }
@@ -423,7 +462,7 @@ fn lab_with_all(kit: &Kit, lab: &Lab, names: &[String], status: Status, why: &st
             .collect(),
         missing: Vec::new(),
         leftovers: Vec::new(),
-        limit: None,
+        limits: Vec::new(),
         usage: None,
     }
 }

@@ -26,9 +26,10 @@ pub struct Output {
     /// Processes still running when the command ended (then killed), by
     /// their command line.
     pub leftovers: Vec<String>,
-    /// The limit of `caps` the run hit (it was stopped at once if
-    /// `Hit::stops_the_run`), and what it used, where that is known.
-    pub limit: Option<Hit>,
+    /// The limits of `caps` the run hit, the first seen first (it was
+    /// stopped at once at one that `Hit::stops_the_run`), and what it
+    /// used, where that is known.
+    pub limits: Vec<Hit>,
     pub usage: Option<Usage>,
 }
 
@@ -59,7 +60,6 @@ pub fn run_with_limit(
     let stdout = read_in_background(child.stdout.take());
     let stderr = read_in_background(child.stderr.take());
     let deadline = start + limit;
-    let mut stopped = None;
     let (status, timed_out) = loop {
         if let Some(status) = child.try_wait()? {
             break (Some(status), false);
@@ -68,8 +68,7 @@ pub fn run_with_limit(
             kill_tree(&mut child);
             break (None, true);
         }
-        if let Some(hit) = watch.check() {
-            stopped = Some(hit);
+        if watch.check().is_some() {
             kill_tree(&mut child);
             break (None, false);
         }
@@ -91,14 +90,14 @@ pub fn run_with_limit(
     leftovers.sort();
     leftovers.dedup();
     let stderr = stderr.recv_timeout(grace).unwrap_or_default();
-    let report = watch.finish(stopped, &stderr);
+    let report = watch.finish(&stderr);
     Ok(Output {
         success: status.is_some_and(|s| s.success()),
         timed_out,
         stdout: stdout_text.unwrap_or_default(),
         stderr,
         leftovers,
-        limit: report.hit,
+        limits: report.hits,
         usage: report.usage,
     })
 }

@@ -127,10 +127,10 @@ struct LabJson<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     leftovers: &'a Vec<String>,
-    /// The limit its tests' run hit (`memory (256 MiB)`), and what the run
-    /// used where a control group counted it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    limit: Option<String>,
+    /// The limits its tests' run hit (`memory (256 MiB)`), and what the
+    /// run used where a control group counted it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    limits: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     usage: Option<Usage>,
     tests: Vec<TestJson<'a>>,
@@ -190,7 +190,7 @@ fn lab_json(lab: &LabGrade, lang: Lang) -> LabJson<'_> {
         scored: lab.scored().count(),
         status: status_word(&lab.status),
         leftovers: &lab.leftovers,
-        limit: lab.limit.map(|hit| hit.name(lang)),
+        limits: lab.limits.iter().map(|hit| hit.name(lang)).collect(),
         usage: lab.usage,
         tests,
     }
@@ -352,7 +352,7 @@ mod tests {
                 ],
                 missing: Vec::new(),
                 leftovers: Vec::new(),
-                limit: None,
+                limits: Vec::new(),
                 usage: None,
             }],
             seconds: 1.0,

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::kit::Kit;
 use crate::lang::{LANG_VAR, Lang};
-use crate::limits::{BuildStopped, Limits};
+use crate::limits::{Hit, Limits};
 use crate::procs::{self, Output};
 use crate::sandbox::Sandbox;
 
@@ -131,21 +131,33 @@ impl Slot {
     /// `cargo build --bins --tests`, going on past a program that does not
     /// compile, to learn which ones do not; under `limits`' build caps.
     pub fn build(&self, sandbox: &Sandbox, limits: &Limits) -> anyhow::Result<Build> {
+        self.cargo_build(sandbox, limits, &[])
+    }
+
+    /// `build`, one compiler at a time: after a build hit a limit, so that
+    /// the kernel can stop only the compiler that took too much, not one
+    /// that ran beside it.
+    pub fn build_one_at_a_time(&self, sandbox: &Sandbox, limits: &Limits) -> anyhow::Result<Build> {
+        self.cargo_build(sandbox, limits, &["--jobs", "1"])
+    }
+
+    fn cargo_build(
+        &self,
+        sandbox: &Sandbox,
+        limits: &Limits,
+        extra: &[&str],
+    ) -> anyhow::Result<Build> {
         fs::create_dir_all(&self.target)?;
-        let mut command = sandbox.cargo(
-            &self.kit,
-            &self.target,
-            &[
-                "build",
-                "--frozen",
-                "--bins",
-                "--tests",
-                "--keep-going",
-                "--message-format=json",
-            ],
-            limits,
-            &limits.build,
-        );
+        let mut args = vec![
+            "build",
+            "--frozen",
+            "--bins",
+            "--tests",
+            "--keep-going",
+            "--message-format=json",
+        ];
+        args.extend_from_slice(extra);
+        let mut command = sandbox.cargo(&self.kit, &self.target, &args, limits, &limits.build);
         let out = procs::run_with_limit(&mut command, BUILD_LIMIT, limits, &limits.build)?;
         if out.timed_out {
             bail!(
@@ -153,10 +165,8 @@ impl Slot {
                 BUILD_LIMIT.as_secs()
             );
         }
-        if let Some(hit) = out.limit.filter(|_| !out.success) {
-            return Err(BuildStopped(hit).into());
-        }
         let mut build = Build::read(&out.stdout, out.success, out.stderr);
+        build.limit = out.limits.first().copied().filter(|_| !out.success);
         build.fingerprint = build
             .executables
             .iter()
@@ -274,6 +284,8 @@ pub struct Build {
     pub executables: Vec<PathBuf>,
     fingerprint: Vec<(Option<Fingerprint>, PathBuf)>,
     pub stderr: String,
+    /// The limit the build hit, when it failed.
+    pub limit: Option<Hit>,
 }
 
 /// One of cargo's `--message-format=json` messages, the parts read here.
@@ -302,6 +314,26 @@ struct Diagnostic {
 }
 
 impl Build {
+    /// The programs (`lab1_server`) whose compiler a signal stopped, as
+    /// cargo reports them on stderr: `error: could not compile `KIT` (bin
+    /// "lab1_server")`, then `Caused by: process didn't exit successfully:
+    /// ... (signal: 9, SIGKILL: kill)`.
+    pub fn stopped_programs(&self) -> Vec<String> {
+        let mut stopped = Vec::new();
+        let mut program = None;
+        for line in self.stderr.lines() {
+            if line.starts_with("error: could not compile") {
+                program = line
+                    .split_once("(bin \"")
+                    .and_then(|(_, rest)| rest.split_once('"'))
+                    .map(|(name, _)| name.to_string());
+            } else if line.contains("(signal: ") {
+                stopped.extend(program.take());
+            }
+        }
+        stopped
+    }
+
     /// Reads cargo's messages: one JSON object a line (cargo's own notes,
     /// on stderr, are not JSON).
     pub fn read(stdout: &str, success: bool, stderr: String) -> Build {
@@ -459,4 +491,30 @@ fn remove(path: &Path) -> anyhow::Result<()> {
         fs::remove_file(path)
     };
     result.with_context(|| format!("could not remove {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_whose_compiler_a_signal_stopped_is_named_from_cargos_stderr() {
+        let stderr = "   Compiling sockets-lab v0.1.0 (/kit)\n\
+            error: could not compile `sockets-lab` (bin \"lab2_server\") due to 1 previous error\n\
+            error: could not compile `sockets-lab` (bin \"lab1_server\")\n\
+            \n\
+            Caused by:\n  \
+              process didn't exit successfully: `/rust/bin/rustc --crate-name lab1_server` \
+              (signal: 9, SIGKILL: kill)\n\
+            error: could not compile `sockets-lab` (test \"lab1\")\n\
+            \n\
+            Caused by:\n  \
+              process didn't exit successfully: `/rust/bin/rustc --crate-name lab1` \
+              (signal: 25, SIGXFSZ: file size limit exceeded)\n";
+        let build = Build {
+            stderr: stderr.into(),
+            ..Build::default()
+        };
+        assert_eq!(build.stopped_programs(), ["lab1_server"]);
+    }
 }

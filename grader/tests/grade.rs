@@ -934,12 +934,15 @@ fn the_classroom_result_gives_a_point_per_scored_test() {
 // hand-in, with limits small enough for a shared 2-core machine
 
 /// The limits the class is graded with (`--memory`, `--processes`,
-/// `--disk`, `--cpu-time`): far above what a correct lab 1 uses (about 15
-/// MiB, 70 processes and threads, nothing written, 0.1 s of CPU).
+/// `--disk`, `--cpu-time`): far above what a correct lab 1 or 2 uses (at
+/// most about 30 MiB, 170 processes and threads, nothing written, 0.3 s of
+/// CPU); and `--build-memory`, above what a build of a student's files
+/// uses (about 400 MiB, 650 MiB from cold on 2 cores).
 const MEMORY_MIB: u64 = 128;
-const PROCESSES: &str = "200";
+const PROCESSES: &str = "400";
 const DISK_MIB: &str = "16";
 const CPU_SECS: &str = "2";
+const BUILD_MEMORY_MIB: &str = "1024";
 
 /// The class graded with small limits, and the memory hog as seen from
 /// outside the sandbox while it ran.
@@ -1002,6 +1005,8 @@ fn grade_the_limits_class() -> Limited {
                 DISK_MIB,
                 "--cpu-time",
                 CPU_SECS,
+                "--build-memory",
+                BUILD_MEMORY_MIB,
                 "--kit",
                 KIT,
                 "--scratch",
@@ -1127,7 +1132,8 @@ fn assert_fails_with_the_limit_named(limited: &Limited, id: &str, en: &str, es: 
         "{es} not named:\n{text}"
     );
     let student = student_in(&limited.grades, id);
-    assert_eq!(student["labs"]["lab1"]["limit"], en, "{student:#}");
+    let limits = student["labs"]["lab1"]["limits"].as_array().unwrap();
+    assert!(limits.iter().any(|l| l == en), "{student:#}");
     let problems = student["problems"].to_string();
     assert!(
         problems.contains(&format!("lab 1: hit the limit of {en}")),
@@ -1153,7 +1159,7 @@ fn under_limits_a_correct_hand_in_keeps_its_100_beside_programs_that_take_the_co
     assert!(
         limited
             .console
-            .contains("memory (128 MiB), processes and threads (200)"),
+            .contains("memory (128 MiB), processes and threads (400)"),
         "the console names the limits:\n{}",
         limited.console
     );
@@ -1201,8 +1207,8 @@ fn a_fork_bomb_fails_its_lab_with_the_process_limit_named() {
     assert_fails_with_the_limit_named(
         limited,
         "fork-bomb",
-        "processes and threads (200)",
-        "procesos e hilos (200)",
+        "processes and threads (400)",
+        "procesos e hilos (400)",
     );
 }
 
@@ -1231,4 +1237,31 @@ fn a_cpu_spinner_is_stopped_and_scores_0_with_the_cpu_limit_named() {
         "tiempo de CPU (2 s)",
     );
     assert_eq!(limited_lab1(limited, "cpu-spinner"), "0");
+}
+
+#[test]
+fn a_program_whose_build_takes_the_memory_fails_its_lab_and_the_others_are_graded() {
+    let Some(limited) = with_control_groups(
+        "a_program_whose_build_takes_the_memory_fails_its_lab_and_the_others_are_graded",
+    ) else {
+        return;
+    };
+    let student = student_in(&limited.grades, "build-hog");
+    let text = limited_feedback(limited, "build-hog");
+    assert_eq!(
+        student["labs"]["lab1"]["status"], "did not compile",
+        "{text}"
+    );
+    assert_eq!(student["labs"]["lab1"]["score"], 0.0, "{text}");
+    assert_eq!(student["labs"]["lab2"]["score"], 100.0, "{text}");
+    let named = "lab 1: the build of labs/lab1_server.rs hit its limit of memory (1024 MiB)";
+    assert!(
+        student["problems"].to_string().contains(named),
+        "{student:#}"
+    );
+    assert!(text.contains(named), "{text}");
+    assert!(
+        text.contains("llegó a su límite de memoria (1024 MiB)"),
+        "{text}"
+    );
 }

@@ -79,6 +79,13 @@ impl Tree {
                 made.push(folder);
             }
             let folder = |dir: PathBuf| dir.join(own_folder());
+            if let Some(cpu) = &cpu {
+                // In cgroup v1 every process outside a group weighs as much
+                // as a whole group (1024): the grader's runs together weigh
+                // as much as a process per core, as they would outside it.
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+                let _ = write(&folder(cpu.clone()), "cpu.shares", 1024 * cores);
+            }
             return Ok(Tree::V1 {
                 memory: folder(memory),
                 pids: folder(pids),
@@ -264,20 +271,28 @@ pub struct Group {
     cpu: PathBuf,
 }
 
+/// What the kernel counted of a run: a program stopped for memory (the
+/// OOM killer), a new process or thread refused.
+#[derive(Clone, Copy)]
+pub struct Events {
+    pub oom_killed: bool,
+    pub processes_refused: bool,
+}
+
 /// What a run uses now.
 pub struct Sample {
     pub processes: u64,
     /// Bytes in tmpfs (its /tmp), charged to the run's memory.
     pub tmpfs: u64,
     pub cpu: Duration,
+    pub events: Events,
 }
 
 /// What a run used and met, at its end.
 pub struct End {
     pub peak_memory: u64,
     pub cpu: Duration,
-    pub oom_killed: bool,
-    pub processes_refused: bool,
+    pub events: Events,
 }
 
 impl Group {
@@ -295,46 +310,43 @@ impl Group {
         }
     }
 
+    fn events(&self) -> Events {
+        let oom = if self.v2 {
+            read(&self.memory, "memory.events")
+        } else {
+            read(&self.memory, "memory.oom_control")
+        };
+        Events {
+            oom_killed: field(&oom, "oom_kill") > 0,
+            processes_refused: field(&read(&self.pids, "pids.events"), "max") > 0,
+        }
+    }
+
     pub fn sample(&self) -> Sample {
         let stat = read(&self.memory, "memory.stat");
         Sample {
             processes: read(&self.pids, "pids.current").trim().parse().unwrap_or(0),
             tmpfs: field(&stat, "shmem"),
             cpu: self.cpu(),
+            events: self.events(),
         }
     }
 
     /// Reads the counters, kills whatever is still in the group, and
     /// removes it.
     pub fn end(self) -> End {
-        let cpu = self.cpu();
-        let (peak_memory, oom_killed) = if self.v2 {
-            let peak = read(&self.memory, "memory.peak")
-                .trim()
-                .parse()
-                .unwrap_or(0);
-            (
-                peak,
-                field(&read(&self.memory, "memory.events"), "oom_kill") > 0,
-            )
+        let peak = if self.v2 {
+            read(&self.memory, "memory.peak")
         } else {
-            let peak = read(&self.memory, "memory.max_usage_in_bytes")
-                .trim()
-                .parse()
-                .unwrap_or(0);
-            (
-                peak,
-                field(&read(&self.memory, "memory.oom_control"), "oom_kill") > 0,
-            )
+            read(&self.memory, "memory.max_usage_in_bytes")
         };
-        let processes_refused = field(&read(&self.pids, "pids.events"), "max") > 0;
+        let end = End {
+            peak_memory: peak.trim().parse().unwrap_or(0),
+            cpu: self.cpu(),
+            events: self.events(),
+        };
         self.remove();
-        End {
-            peak_memory,
-            cpu,
-            oom_killed,
-            processes_refused,
-        }
+        end
     }
 
     /// Kills what is left in the group, and removes its folders: a group

@@ -257,6 +257,7 @@ impl Limits {
             group,
             caps: *caps,
             usage: Usage::default(),
+            hits: Vec::new(),
         })
     }
 
@@ -283,11 +284,14 @@ pub struct Watch {
     group: Option<cgroup::Group>,
     caps: Caps,
     usage: Usage,
+    /// The limits it hit so far, in the order they were seen.
+    hits: Vec<Hit>,
 }
 
 /// How a run ended with its limits.
 pub struct Report {
-    pub hit: Option<Hit>,
+    /// Every limit it hit, the first seen first.
+    pub hits: Vec<Hit>,
     pub usage: Option<Usage>,
 }
 
@@ -297,51 +301,67 @@ impl Watch {
             group: None,
             caps: Caps::NONE,
             usage: Usage::default(),
+            hits: Vec::new(),
+        }
+    }
+
+    fn saw(&mut self, hit: Hit) {
+        if !self.hits.contains(&hit) {
+            self.hits.push(hit);
+        }
+    }
+
+    /// What the kernel counted: a program stopped for memory, a process
+    /// refused.
+    fn saw_events(&mut self, events: cgroup::Events) {
+        if events.oom_killed {
+            self.saw(Hit::Memory(self.caps.memory));
+        }
+        if events.processes_refused {
+            self.saw(Hit::Processes(self.caps.processes));
         }
     }
 
     /// Called every few milliseconds while the run goes on: the limit it
-    /// has just passed that stops it (CPU time, disk), if any.
+    /// has just passed that stops it (CPU time, disk), if any. The limits
+    /// the kernel holds are noted as they are met, so that a fork bomb that
+    /// spends its CPU time forking is named for its processes first.
     pub fn check(&mut self) -> Option<Hit> {
-        let group = self.group.as_ref()?;
-        let now = group.sample();
+        let now = self.group.as_ref()?.sample();
         self.usage.processes = self.usage.processes.max(now.processes);
         self.usage.disk_mib = self.usage.disk_mib.max(now.tmpfs / MIB);
-        if now.cpu >= self.caps.cpu_time {
-            return Some(Hit::CpuTime(self.caps.cpu_time));
-        }
-        if now.tmpfs >= self.caps.disk {
-            return Some(Hit::Disk(self.caps.disk));
-        }
-        None
+        self.saw_events(now.events);
+        let stop = if now.cpu >= self.caps.cpu_time {
+            Hit::CpuTime(self.caps.cpu_time)
+        } else if now.tmpfs >= self.caps.disk {
+            Hit::Disk(self.caps.disk)
+        } else {
+            return None;
+        };
+        self.saw(stop);
+        Some(stop)
     }
 
-    /// After the run (and everything it left) was killed: the limit it hit
-    /// (`stopped` by the grader, else what the kernel counted), what it used;
-    /// its control group removed.
-    pub fn finish(mut self, stopped: Option<Hit>, stderr: &str) -> Report {
-        let Some(group) = self.group.take() else {
-            return Report {
-                hit: stopped.or_else(|| rlimit::hit_in(stderr, &self.caps)),
-                usage: None,
-            };
-        };
-        let end = group.end();
-        let usage = Usage {
-            memory_mib: end.peak_memory / MIB,
-            processes: self.usage.processes,
-            disk_mib: self.usage.disk_mib,
-            cpu_seconds: (end.cpu.as_secs_f64() * 10.0).round() / 10.0,
-        };
-        let hit = stopped
-            .or(end.oom_killed.then_some(Hit::Memory(self.caps.memory)))
-            .or(end
-                .processes_refused
-                .then_some(Hit::Processes(self.caps.processes)))
-            .or_else(|| rlimit::hit_in(stderr, &self.caps));
+    /// After the run (and everything it left) was killed: every limit it
+    /// hit (those seen while it ran, then what the kernel's counters and
+    /// the run's stderr say), what it used; its control group removed.
+    pub fn finish(mut self, stderr: &str) -> Report {
+        let usage = self.group.take().map(|group| {
+            let end = group.end();
+            self.saw_events(end.events);
+            Usage {
+                memory_mib: end.peak_memory / MIB,
+                processes: self.usage.processes,
+                disk_mib: self.usage.disk_mib,
+                cpu_seconds: (end.cpu.as_secs_f64() * 10.0).round() / 10.0,
+            }
+        });
+        if let Some(hit) = rlimit::hit_in(stderr, &self.caps) {
+            self.saw(hit);
+        }
         Report {
-            hit,
-            usage: Some(usage),
+            hits: self.hits,
+            usage,
         }
     }
 }

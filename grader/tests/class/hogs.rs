@@ -1,6 +1,6 @@
 //! Programs that try to take the computer (issue 24), each an `attack()`
 //! that a lab 1 server calls first thing in `main` (see
-//! `attacks::with_attack`). Each is bounded by itself, so that it is safe
+//! `attacks::with_attack`), or, for the build, a constant. Each is bounded by itself, so that it is safe
 //! on a shared 2-core machine even if the grader's limits failed: one copy
 //! at a time takes the resource (the run's programs share its /tmp, where
 //! the lock is), and no more than a fixed amount of it.
@@ -30,21 +30,16 @@ fn attack() {
 }
 "##;
 
-/// Starts up to 500 copies of itself that sleep 20 s each, and panics
-/// (as `expect` does) when the system refuses one.
+/// Starts up to 500 processes that sleep 20 s each (`sleep`, small and
+/// quick to start), and panics (as `expect` does) when the system refuses
+/// one.
 pub const FORK_BOMB: &str = r##"
 fn attack() {
-    use std::os::unix::process::CommandExt;
-    if std::env::args().next().is_some_and(|a| a == "bomb-child") {
-        std::thread::sleep(std::time::Duration::from_secs(20));
-        std::process::exit(0);
-    }
     let lock = std::fs::File::create("/tmp/bomb.lock").expect("lock");
     lock.lock().expect("lock");
-    let me = std::env::current_exe().expect("its own path");
     for _ in 0..500 {
-        std::process::Command::new(&me)
-            .arg0("bomb-child")
+        std::process::Command::new("sleep")
+            .arg("20")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -79,5 +74,15 @@ fn attack() {
     let other = std::thread::spawn(spin);
     spin();
     let _ = other.join();
+}
+"##;
+
+/// A static of 1 GiB, which the compiler holds in memory (more than once)
+/// to build: a lab program whose build takes the memory.
+pub const BUILD_HOG: &str = r##"
+static BIG: [u8; 1 << 30] = [7; 1 << 30];
+
+fn attack() {
+    std::hint::black_box(&BIG);
 }
 "##;

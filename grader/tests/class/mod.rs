@@ -276,8 +276,9 @@ pub fn hog_tag() -> String {
     format!("hog-of-the-grader-tests-{}", std::process::id())
 }
 
-/// Graded with small limits: a correct lab 1, and four lab 1 servers that
-/// each try to take one resource of the computer first.
+/// Graded with small limits: a correct lab 1, four lab 1 servers that
+/// each try to take one resource of the computer first, and a lab 1
+/// server whose build takes the memory, handed in with a correct lab 2.
 pub fn write_limits_class(submissions: &Path) {
     lab1_in(&submissions.join("correct/labs"), true);
     for (id, attack) in [
@@ -285,12 +286,19 @@ pub fn write_limits_class(submissions: &Path) {
         ("fork-bomb", hogs::FORK_BOMB.into()),
         ("disk-filler", hogs::DISK_FILLER.into()),
         ("cpu-spinner", hogs::CPU_SPINNER.into()),
+        ("build-hog", hogs::BUILD_HOG.into()),
     ] {
         let dir = submissions.join(id).join("labs");
         lab1_in(&dir, true);
         write(
             &dir.join("lab1_server.rs"),
             attacks::with_attack(&solution("lab1_server.rs"), &attack),
+        );
+    }
+    for file in lab_files(2) {
+        write(
+            &submissions.join("build-hog/labs").join(&file),
+            solution(&file),
         );
     }
 }
