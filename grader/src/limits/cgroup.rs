@@ -222,6 +222,7 @@ fn is_delegated(dir: &Path, at_root: bool) -> bool {
         .any(|name| xattr(dir, name).is_some_and(|v| v == b"1"))
 }
 
+#[cfg(target_os = "linux")]
 fn xattr(dir: &Path, name: &str) -> Option<Vec<u8>> {
     use std::os::unix::ffi::OsStrExt;
     let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
@@ -237,6 +238,12 @@ fn xattr(dir: &Path, name: &str) -> Option<Vec<u8>> {
         )
     };
     (len >= 0).then(|| value[..len as usize].to_vec())
+}
+
+/// Control groups are Linux's: elsewhere the grader never gets this far.
+#[cfg(not(target_os = "linux"))]
+fn xattr(_dir: &Path, _name: &str) -> Option<Vec<u8>> {
+    None
 }
 
 fn write(dir: &Path, file: &str, value: u64) -> anyhow::Result<()> {
@@ -358,6 +365,7 @@ impl Group {
                 if self.v2 {
                     let _ = fs::write(dir.join("cgroup.kill"), "1");
                 } else {
+                    #[cfg(unix)]
                     for pid in read(dir, "cgroup.procs").split_whitespace() {
                         if let Ok(pid) = pid.parse::<libc::pid_t>() {
                             // SAFETY: kill(2) on a pid: no memory of ours is touched.
