@@ -305,6 +305,7 @@ pub struct End {
 impl Group {
     /// The files a process writes its own pid (0) to, to join the group:
     /// for `pre_exec`, between fork and exec.
+    #[cfg(unix)]
     pub fn procs_files(&self) -> Vec<PathBuf> {
         self.dirs.iter().map(|d| d.join("cgroup.procs")).collect()
     }
