@@ -17,6 +17,7 @@ use crate::grading::{self, Context, StudentGrade};
 use crate::kit::{self, Kit};
 use crate::lang::{LANG_VAR, Lang, count};
 use crate::libtest::Outcome;
+use crate::limits::Limits;
 use crate::procs;
 use crate::run::{Build, Slot};
 use crate::sandbox::Sandbox;
@@ -130,12 +131,16 @@ fn grade_a_labs_folder(kit: &Kit, settings: &Settings, dir: &Path) -> anyhow::Re
     if let Some(warning) = sandbox.warning(lang) {
         eprintln!("{warning}");
     }
-    let (tests, slots) = class::prepare(kit, &sandbox, &settings.scratch, 1, &[], lang)?;
+    // Untrusted code on the runner: the class form's limits too.
+    let limits = &settings.limits;
+    eprintln!("{}", limits.summary(lang));
+    let (tests, slots) = class::prepare(kit, &sandbox, limits, &settings.scratch, 1, &[], lang)?;
     let cx = Context {
         kit,
         sandbox: &sandbox,
         tests: &tests,
         limit: settings.timeout,
+        limits,
         lang,
         skip: &[],
     };
@@ -197,6 +202,7 @@ fn grade_in_place(
     lang: Lang,
 ) -> anyhow::Result<StudentGrade> {
     let sandbox = Sandbox::None("the progress form runs the student's own code".into());
+    let limits = Limits::off();
     let mut labs = Vec::new();
     let mut tests = Vec::new();
     for lab in &kit.labs {
@@ -206,8 +212,11 @@ fn grade_in_place(
             &kit.root,
             executable,
             &["--list", "--format", "terse"],
+            &limits,
+            &limits.tests,
         );
-        let listed = procs::run_with_limit(&mut list, Duration::from_secs(60))?;
+        let listed =
+            procs::run_with_limit(&mut list, Duration::from_secs(60), &limits, &limits.tests)?;
         tests.push(crate::libtest::parse_list(&listed.stdout));
     }
     let cx = Context {
@@ -215,16 +224,24 @@ fn grade_in_place(
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        limits: &limits,
         lang,
         skip: &[],
     };
     for (lab, names) in kit.labs.iter().zip(&tests) {
         let executable = &build.test_executables[&lab.name];
-        let mut command = sandbox.test(&kit.root, &kit.root, executable, &["--format", "pretty"]);
+        let mut command = sandbox.test(
+            &kit.root,
+            &kit.root,
+            executable,
+            &["--format", "pretty"],
+            &limits,
+            &limits.tests,
+        );
         command
             .env("RUST_TEST_THREADS", crate::run::TEST_THREADS)
             .env(LANG_VAR, lang.code());
-        let out = procs::run_with_limit(&mut command, limit)?;
+        let out = procs::run_with_limit(&mut command, limit, &limits, &limits.tests)?;
         labs.push(grading::lab_result(&cx, lab, names, &out, &|t| {
             t.to_string()
         }));
@@ -253,20 +270,22 @@ fn grade_on_a_copy(kit: &Kit, settings: &Settings) -> anyhow::Result<StudentGrad
         .map(|file| (std::path::PathBuf::from(file), b"fn main() {}\n".to_vec()))
         .collect();
     slot.put_labs(&stubs)?;
-    let build = slot.build(&sandbox)?;
+    let limits = Limits::off();
+    let build = slot.build(&sandbox, &limits)?;
     let mut tests = Vec::new();
     for lab in &kit.labs {
         let executable = build
             .test_executables
             .get(&lab.name)
             .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-        tests.push(slot.list_tests(&sandbox, executable)?);
+        tests.push(slot.list_tests(&sandbox, executable, &limits)?);
     }
     let cx = Context {
         kit,
         sandbox: &sandbox,
         tests: &tests,
         limit,
+        limits: &limits,
         lang,
         skip: &[],
     };

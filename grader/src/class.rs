@@ -16,6 +16,7 @@ use crate::copies::{self, Copies};
 use crate::grading::{self, Context, StudentGrade};
 use crate::kit::{self, Kit};
 use crate::lang::{Lang, Text, count, plural};
+use crate::limits::{BuildStopped, Limits};
 use crate::progress::{Progress, since};
 use crate::roster::{self, Roster};
 use crate::run::Slot;
@@ -42,6 +43,7 @@ pub fn run(
     if let Some(warning) = sandbox.warning(lang) {
         eprintln!("\n{}\n{warning}\n{}\n", "!".repeat(78), "!".repeat(78));
     }
+    eprintln!("{}", settings.limits.summary(lang));
     // Submissions or grades kept inside the kit are no part of it.
     let skip: Vec<PathBuf> = [submissions, out]
         .iter()
@@ -137,13 +139,22 @@ fn grade_all(
     );
     eprintln!("{}", start.get(lang));
     fetch_dependencies(kit, lang);
-    let (tests, slots) = prepare(kit, sandbox, &settings.scratch, jobs, skip, lang)?;
+    let (tests, slots) = prepare(
+        kit,
+        sandbox,
+        &settings.limits,
+        &settings.scratch,
+        jobs,
+        skip,
+        lang,
+    )?;
     warn_if_given_is_stale(kit, &tests, lang);
     let cx = Context {
         kit,
         sandbox,
         tests: &tests,
         limit: settings.timeout,
+        limits: &settings.limits,
         lang,
         skip,
     };
@@ -369,6 +380,9 @@ fn grade_or_zero(slot: &Slot, cx: &Context, student: &Student) -> StudentGrade {
                 es: "no se pudo calificar: {e:#}",
             ));
             grade.problems = found.problems;
+            if let Some(stopped) = e.downcast_ref::<BuildStopped>() {
+                grade.problems.push(stopped.problem());
+            }
             grade
         }
     }
@@ -380,6 +394,7 @@ fn grade_or_zero(slot: &Slot, cx: &Context, student: &Student) -> StudentGrade {
 pub fn prepare(
     kit: &Kit,
     sandbox: &Sandbox,
+    limits: &Limits,
     scratch: &Path,
     jobs: usize,
     skip: &[PathBuf],
@@ -402,7 +417,7 @@ pub fn prepare(
         .map(|file| (PathBuf::from(file), b"fn main() {}\n".to_vec()))
         .collect();
     first.put_labs(&stubs)?;
-    let build = first.build(sandbox)?;
+    let build = first.build(sandbox, limits)?;
     if !build.success {
         bail!(
             "the kit does not build (with a stub for every lab program):\n{}",
@@ -415,7 +430,7 @@ pub fn prepare(
             .test_executables
             .get(&lab.name)
             .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-        tests.push(first.list_tests(sandbox, executable)?);
+        tests.push(first.list_tests(sandbox, executable, limits)?);
     }
     let mut slots = vec![first];
     while slots.len() < jobs {

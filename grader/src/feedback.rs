@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use crate::grading::{self, LabGrade, Status, StudentGrade};
 use crate::lang::{Lang, count};
 use crate::libtest::Outcome;
+use crate::limits::Hit;
 
 /// Failing tests shown with their message; the rest by name only.
 const MAX_MESSAGES: usize = 8;
@@ -105,6 +106,7 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
     }
     missing_files(out, lab, lang);
     leftovers(out, lab, lang);
+    limits(out, lab, lang);
     if !status(out, lab, lang) {
         return;
     }
@@ -175,6 +177,56 @@ fn leftovers(out: &mut String, lab: &LabGrade, lang: Lang) {
         let _ = writeln!(out, "- `{process}`");
     }
     out.push('\n');
+}
+
+/// What each limit the lab's tests hit means for the student, first seen
+/// first.
+fn limits(out: &mut String, lab: &LabGrade, lang: Lang) {
+    for &hit in &lab.limits {
+        let name = hit.name(lang);
+        let text = match hit {
+            Hit::Memory(_) => text!(
+                en: "Your programs hit the limit of **{name}** that this lab's tests have, all \
+                     their programs together: the system stopped the one that asked for more. \
+                     A correct program needs far less; look for memory that grows without end \
+                     (a buffer never emptied, a vector that only grows). The tests below \
+                     failed for it.",
+                es: "Tus programas llegaron al límite de **{name}** que tienen los tests de este \
+                     lab, todos sus programas juntos: el sistema detuvo al que pidió más. Un \
+                     programa correcto necesita mucho menos; busca memoria que crece sin fin (un \
+                     búfer que nunca se vacía, un vector que solo crece). Por eso fallaron los \
+                     tests de abajo.",
+            ),
+            Hit::Processes(_) => text!(
+                en: "Your programs hit the limit of **{name}** at once that this lab's tests \
+                     have: the system refused them more. Look for a thread or a process started \
+                     in a loop that never ends. The tests below failed for it.",
+                es: "Tus programas llegaron al límite de **{name}** a la vez que tienen los tests \
+                     de este lab: el sistema les negó más. Busca un hilo o un proceso que se \
+                     inicia en un ciclo sin fin. Por eso fallaron los tests de abajo.",
+            ),
+            Hit::Disk(_) => text!(
+                en: "Your programs wrote more than the limit of **{name}** that this lab's tests \
+                     have (any one file, and all of /tmp together), so the tests were stopped \
+                     and the lab scores 0. The lab's programs need to write no file at all.",
+                es: "Tus programas escribieron más del límite de **{name}** que tienen los tests \
+                     de este lab (un archivo, y todo /tmp junto), así que los tests se \
+                     detuvieron y el lab vale 0. Los programas del lab no necesitan escribir \
+                     ningún archivo.",
+            ),
+            Hit::CpuTime(_) => text!(
+                en: "Your programs used more than the limit of **{name}** that this lab's tests \
+                     have, all their programs together, so the tests were stopped and the lab \
+                     scores 0. A correct program mostly waits (for a connection, a line); look \
+                     for a loop that spins without waiting.",
+                es: "Tus programas usaron más del límite de **{name}** que tienen los tests de \
+                     este lab, todos sus programas juntos, así que los tests se detuvieron y el \
+                     lab vale 0. Un programa correcto casi siempre espera (una conexión, una \
+                     línea); busca un ciclo que da vueltas sin esperar.",
+            ),
+        };
+        let _ = writeln!(out, "{}\n", text.get(lang));
+    }
 }
 
 /// Why the lab's tests did not run, or were stopped; false when there is
@@ -336,6 +388,8 @@ mod tests {
                 missing: Vec::new(),
                 leftovers: Vec::new(),
                 first_step: Some(1),
+                limits: Vec::new(),
+                usage: None,
             }],
             seconds: 1.0,
             problems: Vec::new(),

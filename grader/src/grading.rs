@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use crate::kit::{Kit, Lab};
 use crate::lang::{Lang, Text, count, plural};
 use crate::libtest::{self, Outcome};
+use crate::limits::{BuildStopped, Hit, Limits, Usage};
 use crate::messages::{crate_problem, missing_crate, scrub, trim_errors};
 use crate::procs::Output;
 use crate::run::{Build, Slot};
@@ -46,6 +47,10 @@ pub struct LabGrade {
     pub leftovers: Vec<String>,
     /// The first step of the lab's walkthrough (`Lab::first_step`).
     pub first_step: Option<u32>,
+    /// The limits its tests' run hit, the first seen first, and what the
+    /// run used (where a control group counted it).
+    pub limits: Vec<Hit>,
+    pub usage: Option<Usage>,
 }
 
 pub enum Status {
@@ -83,11 +88,12 @@ impl LabGrade {
     }
 
     /// The percentage of scored tests passed, to one decimal. A lab whose
-    /// tests were stopped at the time limit scores 0: which tests got to
-    /// pass before the hang depends on timing, and a grade must not.
+    /// tests were stopped (at the time limit, or at a limit that stops a
+    /// run) scores 0: which tests got to pass before the stop depends on
+    /// timing, and a grade must not.
     pub fn score(&self) -> f64 {
         let scored = self.scored().count();
-        if scored == 0 || matches!(self.status, Status::TimedOut(_)) {
+        if scored == 0 || self.stopped() {
             return 0.0;
         }
         round1(100.0 * self.passed() as f64 / scored as f64)
@@ -95,6 +101,11 @@ impl LabGrade {
 
     pub fn failures(&self) -> impl Iterator<Item = &TestResult> {
         self.scored().filter(|t| t.outcome != Outcome::Passed)
+    }
+
+    /// Whether its tests were stopped before they ended.
+    pub fn stopped(&self) -> bool {
+        matches!(self.status, Status::TimedOut(_)) || self.limits.iter().any(|h| h.stops_the_run())
     }
 }
 
@@ -159,6 +170,7 @@ pub struct Context<'a> {
     pub sandbox: &'a Sandbox,
     pub tests: &'a [Vec<String>],
     pub limit: Duration,
+    pub limits: &'a Limits,
     pub lang: Lang,
     /// Folders inside the kit that are no part of it (the submissions, the
     /// grades), never copied into a slot.
@@ -183,8 +195,8 @@ pub fn grade(
     slot.copy_kit(kit, cx.skip)?;
     slot.put_labs(&labs_dir)?;
 
-    let (mut build, broken) = build_with_stubs(slot, cx, &mut labs_dir)?;
     let mut problems = Vec::new();
+    let (mut build, broken) = build_with_stubs(slot, cx, &mut labs_dir, &mut problems)?;
     let mut labs = Vec::new();
     for (lab, names) in kit.labs.iter().zip(cx.tests) {
         let missing: Vec<String> = lab
@@ -249,12 +261,26 @@ pub fn grade(
                     number = lab.number,
                 ));
                 slot.remove_changed(&build)?;
-                (build, _) = build_with_stubs(slot, cx, &mut labs_dir)?;
+                (build, _) = build_with_stubs(slot, cx, &mut labs_dir, &mut problems)?;
             }
             run_lab(slot, cx, &build, lab, names)?
         };
         if !matches!(grade.status, Status::NotHandedIn) {
             grade.missing = missing;
+        }
+        for hit in &grade.limits {
+            problems.push(Text {
+                en: format!(
+                    "lab {}: hit the limit of {}",
+                    lab.number,
+                    hit.name(Lang::En)
+                ),
+                es: format!(
+                    "lab {}: llegó al límite de {}",
+                    lab.number,
+                    hit.name(Lang::Es)
+                ),
+            });
         }
         if !grade.leftovers.is_empty() {
             let n = grade.leftovers.len();
@@ -282,16 +308,52 @@ pub fn grade(
 /// The programs that did not compile, with the compiler's errors.
 type Broken = Vec<(PathBuf, Vec<String>)>;
 
-/// Builds the slot; a program that does not compile gets a stub in its
+/// Builds the slot; a program that does not compile, or whose compiler
+/// the build's limits stopped (said in `problems`), gets a stub in its
 /// place (in `labs_dir` too) and the build runs again, so the other labs
 /// are graded.
 fn build_with_stubs(
     slot: &Slot,
     cx: &Context,
     labs_dir: &mut [(PathBuf, Vec<u8>)],
+    problems: &mut Vec<Text>,
 ) -> anyhow::Result<(Build, Broken)> {
-    let mut build = slot.build(cx.sandbox)?;
-    let broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
+    let mut build = slot.build(cx.sandbox, cx.limits)?;
+    if build.limit.is_some() {
+        build = slot.build_one_at_a_time(cx.sandbox, cx.limits)?;
+    }
+    let mut broken: Broken = std::mem::take(&mut build.errors).into_iter().collect();
+    if let Some(hit) = build.limit {
+        let stopped = build.stopped_programs();
+        if stopped.is_empty() {
+            return Err(BuildStopped(hit).into());
+        }
+        for name in stopped {
+            let file = format!("{name}.rs");
+            let Some(lab) = cx.kit.lab_of_file(&file) else {
+                return Err(BuildStopped(hit).into());
+            };
+            problems.push(Text {
+                en: format!(
+                    "lab {}: the build of labs/{file} hit its limit of {}",
+                    lab.number,
+                    hit.name(Lang::En)
+                ),
+                es: format!(
+                    "lab {}: la compilación de labs/{file} llegó a su límite de {}",
+                    lab.number,
+                    hit.name(Lang::Es)
+                ),
+            });
+            let why = format!(
+                "the compiler was stopped at the build's limit of {} while it compiled this \
+                 program (an enormous constant or static? an include_bytes! of a file that \
+                 never ends?)",
+                hit.name(Lang::En)
+            );
+            broken.push((Path::new("labs").join(file), vec![why]));
+        }
+    }
     for (src, _) in &broken {
         let Some(file) = lab_file_of(cx.kit, src) else {
             anyhow::bail!(
@@ -310,7 +372,10 @@ fn build_with_stubs(
         std::fs::write(slot.kit.join("labs").join(file), STUB)?;
     }
     if !broken.is_empty() {
-        build = slot.build(cx.sandbox)?;
+        build = slot.build(cx.sandbox, cx.limits)?;
+        if let Some(hit) = build.limit {
+            return Err(BuildStopped(hit).into());
+        }
     }
     if !build.success {
         anyhow::bail!(
@@ -332,7 +397,7 @@ fn run_lab(
         .test_executables
         .get(&lab.name)
         .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
-    let out = slot.test(cx.sandbox, executable, cx.limit, cx.lang)?;
+    let out = slot.test(cx.sandbox, executable, cx.limit, cx.lang, cx.limits)?;
     Ok(lab_result(cx, lab, names, &out, &|text| {
         scrub(text, slot, cx)
     }))
@@ -350,7 +415,7 @@ pub fn lab_result(
     let mut reported = libtest::parse_run(&out.stdout);
     let status = if out.timed_out {
         Status::TimedOut(cx.limit.as_secs())
-    } else if reported.is_empty() {
+    } else if reported.is_empty() && out.limits.is_empty() {
         // The test binary itself failed: say what it said.
         let tail: Vec<&str> = out.stderr.lines().rev().take(20).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
@@ -358,8 +423,13 @@ pub fn lab_result(
     } else {
         Status::Graded
     };
-    let not_run = match status {
-        Status::TimedOut(secs) => format!("did not finish within the time limit ({secs} s)"),
+    let stopped = out.limits.iter().any(|hit| hit.stops_the_run());
+    let not_run = match (&status, out.limits.first()) {
+        (Status::TimedOut(secs), _) => format!("did not finish within the time limit ({secs} s)"),
+        (_, Some(hit)) => format!(
+            "did not finish: the tests' run hit the limit of {}",
+            hit.name(cx.lang)
+        ),
         _ => "did not run".to_string(),
     };
     let tests = names
@@ -368,7 +438,9 @@ pub fn lab_result(
             let outcome = match reported.remove(name) {
                 // libtest prints failures' messages at the end: a run
                 // stopped at the limit never got there.
-                Some(Outcome::Failed(message)) if message.is_empty() && out.timed_out => {
+                Some(Outcome::Failed(message))
+                    if message.is_empty() && (out.timed_out || stopped) =>
+                {
                     Outcome::Failed("failed (its message was lost when the tests were stopped at the time limit)".into())
                 }
                 Some(Outcome::Failed(message)) => Outcome::Failed(scrub(&message)),
@@ -390,6 +462,8 @@ pub fn lab_result(
         missing: Vec::new(),
         leftovers: out.leftovers.iter().map(|l| scrub(l)).collect(),
         first_step: lab.first_step,
+        limits: out.limits.clone(),
+        usage: out.usage,
     }
 }
 
@@ -421,5 +495,7 @@ fn lab_with_all(kit: &Kit, lab: &Lab, names: &[String], status: Status, why: &st
         missing: Vec::new(),
         leftovers: Vec::new(),
         first_step: lab.first_step,
+        limits: Vec::new(),
+        usage: None,
     }
 }

@@ -15,7 +15,8 @@
 //! them: roster (who is in the class) and submission (who handed in what;
 //! archive reads folders and archives, labfiles matches file names) -> run
 //! (scratch kit, build) and sandbox (where students' code runs), procs
-//! (time limits, leftovers) -> grading (stubs, scores, via libtest;
+//! (time limits, leftovers), limits (what a run may take of the computer,
+//! and which limit it hit) -> grading (stubs, scores, via libtest;
 //! messages makes what the student reads fit to hand back) -> copies and
 //! similarity (hand-ins that copy the reference or each other) -> report,
 //! classroom and feedback (what is written); class is the class form,
@@ -36,6 +37,7 @@ mod handout;
 mod kit;
 mod labfiles;
 mod libtest;
+mod limits;
 mod messages;
 mod procs;
 mod progress;
@@ -57,6 +59,7 @@ use clap::Parser;
 
 use kit::Kit;
 use lang::Lang;
+use limits::{Caps, Limits};
 use settings::Settings;
 
 /// Grades the labs: this checkout's (a table), or a whole class's; or
@@ -117,6 +120,26 @@ struct Args {
     /// container made for grading)
     #[arg(long)]
     no_sandbox: bool,
+    /// Memory one lab's tests may use, every program they start together,
+    /// files in their /tmp included (MiB)
+    #[arg(long, value_name = "MIB", default_value_t = limits::MEMORY_MIB)]
+    memory: u64,
+    /// Processes and threads one lab's tests may have at once
+    #[arg(long, value_name = "N", default_value_t = limits::PROCESSES)]
+    processes: u64,
+    /// What one lab's tests may write: any one file, and all of their /tmp
+    /// together (MiB)
+    #[arg(long, value_name = "MIB", default_value_t = limits::DISK_MIB)]
+    disk: u64,
+    /// CPU time one lab's tests may use, every program together (seconds)
+    #[arg(long, value_name = "SECS", default_value_t = limits::CPU_SECS)]
+    cpu_time: u64,
+    /// Memory one build may use, cargo and every compiler it starts (MiB)
+    #[arg(long, value_name = "MIB", default_value_t = limits::BUILD_MEMORY_MIB)]
+    build_memory: u64,
+    /// Grade without those limits
+    #[arg(long)]
+    no_limits: bool,
     /// Print each test target's result in the log of a `cargo test` run
     /// (for the kit's CI), one `TARGET RESULT PASSED FAILED` line each
     #[arg(long, value_name = "LOG", conflicts_with_all = ["submissions", "classroom", "write_given", "handout"])]
@@ -184,6 +207,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         jobs: args.jobs,
         sandbox: !args.no_sandbox,
         scratch: scratch_dir(args.scratch.as_deref(), &kit)?,
+        limits: Limits::new(
+            Caps::build(args.build_memory),
+            Caps::tests(args.memory, args.processes, args.disk, args.cpu_time),
+            !args.no_limits,
+        ),
     };
     match &args.submissions {
         None => {

@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::limits::{Caps, Hit, Limits, Usage};
+
 /// The variable whose value marks every process of one run.
 pub const MARKER_VAR: &str = "SOCKETS_LAB_RUN";
 
@@ -24,19 +26,31 @@ pub struct Output {
     /// Processes still running when the command ended (then killed), by
     /// their command line.
     pub leftovers: Vec<String>,
+    /// The limits of `caps` the run hit, the first seen first (it was
+    /// stopped at once at one that `Hit::stops_the_run`), and what it
+    /// used, where that is known.
+    pub limits: Vec<Hit>,
+    pub usage: Option<Usage>,
 }
 
 /// The leftover found where no marker finds one (not Linux): the run's
 /// output stayed open, so a process that holds it is still there.
 const KEPT_OPEN: &str = "(a process that kept the tests' output open)";
 
-/// Runs `command` to its end or to `limit`, whichever comes first, then
-/// kills whatever it left running.
-pub fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<Output> {
+/// Runs `command` to its end or to `limit`, whichever comes first, with
+/// `limits`' `caps` (stopped as soon as it passes one that stops a run),
+/// then kills whatever it left running.
+pub fn run_with_limit(
+    command: &mut Command,
+    limit: Duration,
+    limits: &Limits,
+    caps: &Caps,
+) -> anyhow::Result<Output> {
     let marker = new_marker();
     command.env(MARKER_VAR, &marker);
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
+    let mut watch = limits.prepare(caps, command)?;
     let start = Instant::now();
     let mut child = command
         .stdout(Stdio::piped())
@@ -53,6 +67,10 @@ pub fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<
         if Instant::now() >= deadline {
             kill_tree(&mut child);
             break (None, true);
+        }
+        if watch.check().is_some() {
+            kill_tree(&mut child);
+            break (None, false);
         }
         thread::sleep(Duration::from_millis(20));
     };
@@ -71,12 +89,16 @@ pub fn run_with_limit(command: &mut Command, limit: Duration) -> anyhow::Result<
     }
     leftovers.sort();
     leftovers.dedup();
+    let stderr = stderr.recv_timeout(grace).unwrap_or_default();
+    let report = watch.finish(&stderr);
     Ok(Output {
         success: status.is_some_and(|s| s.success()),
         timed_out,
         stdout: stdout_text.unwrap_or_default(),
-        stderr: stderr.recv_timeout(grace).unwrap_or_default(),
+        stderr,
         leftovers,
+        limits: report.hits,
+        usage: report.usage,
     })
 }
 
@@ -235,7 +257,13 @@ mod tests {
             "-c",
             "setsid sh -c 'sleep 300; echo late' >/dev/null 2>&1 </dev/null & echo started",
         ]);
-        let out = run_with_limit(&mut command, Duration::from_secs(20)).unwrap();
+        let out = run_with_limit(
+            &mut command,
+            Duration::from_secs(20),
+            &Limits::off(),
+            &Limits::off().tests,
+        )
+        .unwrap();
         assert!(out.success, "{}", out.stderr);
         if cfg!(target_os = "linux") {
             assert!(
@@ -272,7 +300,14 @@ mod tests {
     #[test]
     fn a_process_tree_past_its_limit_is_killed_whole() {
         let start = Instant::now();
-        let out = run_with_limit(&mut sleeping_tree(), Duration::from_secs(3)).unwrap();
+        let off = Limits::off();
+        let out = run_with_limit(
+            &mut sleeping_tree(),
+            Duration::from_secs(3),
+            &off,
+            &off.tests,
+        )
+        .unwrap();
         assert!(out.timed_out);
         assert!(!out.success);
         // Its output closed: the child that held it too was killed.

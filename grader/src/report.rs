@@ -10,6 +10,7 @@ use crate::copies::Copies;
 use crate::grading::{self, LabGrade, Status, StudentGrade};
 use crate::lang::{Lang, Text};
 use crate::libtest::Outcome;
+use crate::limits::Usage;
 
 /// The order a Spanish reader expects of names: accents and case do not
 /// count (`Ángela` among the A's, `émilie` before `Zoe`), and `ñ` comes
@@ -161,6 +162,12 @@ struct LabJson<'a> {
     status: &'static str,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     leftovers: &'a Vec<String>,
+    /// The limits its tests' run hit (`memory (256 MiB)`), and what the
+    /// run used where a control group counted it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    limits: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage: Option<Usage>,
     tests: Vec<TestJson<'a>>,
 }
 
@@ -185,7 +192,7 @@ pub fn json<'a>(book: &'a Book) -> Gradebook<'a> {
             labs: student
                 .labs
                 .iter()
-                .map(|lab| (lab.lab.as_str(), lab_json(lab)))
+                .map(|lab| (lab.lab.as_str(), lab_json(lab, book.lang)))
                 .collect(),
         })
         .collect();
@@ -196,7 +203,7 @@ pub fn json<'a>(book: &'a Book) -> Gradebook<'a> {
     }
 }
 
-fn lab_json(lab: &LabGrade) -> LabJson<'_> {
+fn lab_json(lab: &LabGrade, lang: Lang) -> LabJson<'_> {
     let tests = lab
         .tests
         .iter()
@@ -218,6 +225,8 @@ fn lab_json(lab: &LabGrade) -> LabJson<'_> {
         scored: lab.scored().count(),
         status: status_word(&lab.status),
         leftovers: &lab.leftovers,
+        limits: lab.limits.iter().map(|hit| hit.name(lang)).collect(),
+        usage: lab.usage,
         tests,
     }
 }
@@ -346,6 +355,8 @@ mod tests {
                 missing: Vec::new(),
                 leftovers: Vec::new(),
                 first_step: Some(1),
+                limits: Vec::new(),
+                usage: None,
             }],
             seconds: 1.0,
             problems,

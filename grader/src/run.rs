@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::kit::Kit;
 use crate::lang::{LANG_VAR, Lang};
+use crate::limits::{Hit, Limits};
 use crate::procs::{self, Output};
 use crate::sandbox::Sandbox;
 
@@ -128,22 +129,36 @@ impl Slot {
     }
 
     /// `cargo build --bins --tests`, going on past a program that does not
-    /// compile, to learn which ones do not.
-    pub fn build(&self, sandbox: &Sandbox) -> anyhow::Result<Build> {
+    /// compile, to learn which ones do not; under `limits`' build caps.
+    pub fn build(&self, sandbox: &Sandbox, limits: &Limits) -> anyhow::Result<Build> {
+        self.cargo_build(sandbox, limits, &[])
+    }
+
+    /// `build`, one compiler at a time: after a build hit a limit, so that
+    /// the kernel can stop only the compiler that took too much, not one
+    /// that ran beside it.
+    pub fn build_one_at_a_time(&self, sandbox: &Sandbox, limits: &Limits) -> anyhow::Result<Build> {
+        self.cargo_build(sandbox, limits, &["--jobs", "1"])
+    }
+
+    fn cargo_build(
+        &self,
+        sandbox: &Sandbox,
+        limits: &Limits,
+        extra: &[&str],
+    ) -> anyhow::Result<Build> {
         fs::create_dir_all(&self.target)?;
-        let mut command = sandbox.cargo(
-            &self.kit,
-            &self.target,
-            &[
-                "build",
-                "--frozen",
-                "--bins",
-                "--tests",
-                "--keep-going",
-                "--message-format=json",
-            ],
-        );
-        let out = procs::run_with_limit(&mut command, BUILD_LIMIT)?;
+        let mut args = vec![
+            "build",
+            "--frozen",
+            "--bins",
+            "--tests",
+            "--keep-going",
+            "--message-format=json",
+        ];
+        args.extend_from_slice(extra);
+        let mut command = sandbox.cargo(&self.kit, &self.target, &args, limits, &limits.build);
+        let out = procs::run_with_limit(&mut command, BUILD_LIMIT, limits, &limits.build)?;
         if out.timed_out {
             bail!(
                 "the build did not finish within {} s",
@@ -151,6 +166,7 @@ impl Slot {
             );
         }
         let mut build = Build::read(&out.stdout, out.success, out.stderr);
+        build.limit = out.limits.first().copied().filter(|_| !out.success);
         build.fingerprint = build
             .executables
             .iter()
@@ -184,32 +200,47 @@ impl Slot {
     }
 
     /// One lab's test binary, run as `cargo test --no-fail-fast --test LAB`
-    /// runs it, killed (with every program it started) at `limit`; its
-    /// failure messages in `lang`.
+    /// runs it, killed (with every program it started) at `limit`, under
+    /// `limits`' caps for tests; its failure messages in `lang`.
     pub fn test(
         &self,
         sandbox: &Sandbox,
         executable: &Path,
         limit: Duration,
         lang: Lang,
+        limits: &Limits,
     ) -> anyhow::Result<Output> {
-        let mut command =
-            sandbox.test(&self.kit, &self.target, executable, &["--format", "pretty"]);
+        let mut command = sandbox.test(
+            &self.kit,
+            &self.target,
+            executable,
+            &["--format", "pretty"],
+            limits,
+            &limits.tests,
+        );
         command
             .env("RUST_TEST_THREADS", TEST_THREADS)
             .env(LANG_VAR, lang.code());
-        procs::run_with_limit(&mut command, limit)
+        procs::run_with_limit(&mut command, limit, limits, &limits.tests)
     }
 
     /// The names of a test file's tests, asked of its executable.
-    pub fn list_tests(&self, sandbox: &Sandbox, executable: &Path) -> anyhow::Result<Vec<String>> {
+    pub fn list_tests(
+        &self,
+        sandbox: &Sandbox,
+        executable: &Path,
+        limits: &Limits,
+    ) -> anyhow::Result<Vec<String>> {
         let mut command = sandbox.test(
             &self.kit,
             &self.target,
             executable,
             &["--list", "--format", "terse"],
+            limits,
+            &limits.tests,
         );
-        let out = procs::run_with_limit(&mut command, Duration::from_secs(60))?;
+        let out =
+            procs::run_with_limit(&mut command, Duration::from_secs(60), limits, &limits.tests)?;
         if !out.success {
             bail!("{} --list failed: {}", executable.display(), out.stderr);
         }
@@ -253,6 +284,8 @@ pub struct Build {
     pub executables: Vec<PathBuf>,
     fingerprint: Vec<(Option<Fingerprint>, PathBuf)>,
     pub stderr: String,
+    /// The limit the build hit, when it failed.
+    pub limit: Option<Hit>,
 }
 
 /// One of cargo's `--message-format=json` messages, the parts read here.
@@ -281,6 +314,26 @@ struct Diagnostic {
 }
 
 impl Build {
+    /// The programs (`lab1_server`) whose compiler a signal stopped, as
+    /// cargo reports them on stderr: `error: could not compile `KIT` (bin
+    /// "lab1_server")`, then `Caused by: process didn't exit successfully:
+    /// ... (signal: 9, SIGKILL: kill)`.
+    pub fn stopped_programs(&self) -> Vec<String> {
+        let mut stopped = Vec::new();
+        let mut program = None;
+        for line in self.stderr.lines() {
+            if line.starts_with("error: could not compile") {
+                program = line
+                    .split_once("(bin \"")
+                    .and_then(|(_, rest)| rest.split_once('"'))
+                    .map(|(name, _)| name.to_string());
+            } else if line.contains("(signal: ") {
+                stopped.extend(program.take());
+            }
+        }
+        stopped
+    }
+
     /// Reads cargo's messages: one JSON object a line (cargo's own notes,
     /// on stderr, are not JSON).
     pub fn read(stdout: &str, success: bool, stderr: String) -> Build {
@@ -438,4 +491,30 @@ fn remove(path: &Path) -> anyhow::Result<()> {
         fs::remove_file(path)
     };
     result.with_context(|| format!("could not remove {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_whose_compiler_a_signal_stopped_is_named_from_cargos_stderr() {
+        let stderr = "   Compiling sockets-lab v0.1.0 (/kit)\n\
+            error: could not compile `sockets-lab` (bin \"lab2_server\") due to 1 previous error\n\
+            error: could not compile `sockets-lab` (bin \"lab1_server\")\n\
+            \n\
+            Caused by:\n  \
+              process didn't exit successfully: `/rust/bin/rustc --crate-name lab1_server` \
+              (signal: 9, SIGKILL: kill)\n\
+            error: could not compile `sockets-lab` (test \"lab1\")\n\
+            \n\
+            Caused by:\n  \
+              process didn't exit successfully: `/rust/bin/rustc --crate-name lab1` \
+              (signal: 25, SIGXFSZ: file size limit exceeded)\n";
+        let build = Build {
+            stderr: stderr.into(),
+            ..Build::default()
+        };
+        assert_eq!(build.stopped_programs(), ["lab1_server"]);
+    }
 }

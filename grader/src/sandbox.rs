@@ -10,7 +10,8 @@
 //! it (`--die-with-parent`). Nothing else of the computer is there: not
 //! the instructor's kit, not the output folder, not the other submissions,
 //! not the grader. A build may write `/target` only; a test run nothing but
-//! its `/tmp`.
+//! its `/tmp`, a tmpfs as large as the run's disk limit (limits/), which
+//! every program of the run shares.
 //!
 //! The test binary is the kit's and trusted; the programs it starts are the
 //! student's. It starts each one inside a second, nested sandbox, given by
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::lang::Lang;
+use crate::limits::{Caps, Limits};
 
 /// Where the slot's scratch kit and its build are, inside the sandbox.
 pub const KIT_INSIDE: &str = "/kit";
@@ -121,11 +123,19 @@ impl Sandbox {
         }
     }
 
-    /// `cargo ARGS` in the slot's kit; a build writes the target folder only.
-    pub fn cargo(&self, kit: &Path, target: &Path, args: &[&str]) -> Command {
+    /// `cargo ARGS` in the slot's kit, under `limits`' `caps`; a build
+    /// writes the target folder only.
+    pub fn cargo(
+        &self,
+        kit: &Path,
+        target: &Path,
+        args: &[&str],
+        limits: &Limits,
+        caps: &Caps,
+    ) -> Command {
         match self {
             Sandbox::Bwrap(bwrap) => {
-                let mut command = bwrap.command(kit, target, true);
+                let mut command = bwrap.command(kit, target, true, limits, caps);
                 command
                     .arg(bwrap.inside_toolchain().join("bin/cargo"))
                     .args(args);
@@ -143,16 +153,28 @@ impl Sandbox {
     }
 
     /// A test binary of the slot's build (`executable` as `place` sees it)
-    /// with `args`; read-only, with the nested sandbox for its programs.
-    pub fn test(&self, kit: &Path, target: &Path, executable: &Path, args: &[&str]) -> Command {
+    /// with `args`, under `limits`' `caps`; read-only, with the nested
+    /// sandbox for its programs.
+    pub fn test(
+        &self,
+        kit: &Path,
+        target: &Path,
+        executable: &Path,
+        args: &[&str],
+        limits: &Limits,
+        caps: &Caps,
+    ) -> Command {
         match self {
             Sandbox::Bwrap(bwrap) => {
-                let mut command = bwrap.command(kit, target, false);
+                let mut command = bwrap.command(kit, target, false, limits, caps);
+                // The programs write in the run's /tmp, whose size is the
+                // run's disk limit, and where what they wrote stays until
+                // the run ends, for the grader to count.
                 command.env(
                     PROGRAM_SANDBOX_VAR,
                     format!(
                         "{BWRAP_INSIDE} --dev-bind / / --unshare-pid --new-session \
-                         --die-with-parent --proc /proc --tmpfs /tmp --"
+                         --die-with-parent --proc /proc --"
                     ),
                 );
                 command.arg(executable).args(args);
@@ -179,8 +201,10 @@ impl Bwrap {
     }
 
     /// The sandbox's common part: the system read-only, nothing of the
-    /// user's files, new namespaces, a clean environment.
-    fn base(&self) -> Command {
+    /// user's files, new namespaces, a clean environment; its `/tmp` of
+    /// `tmp_size` bytes at most, the only place a program can write (its
+    /// `/dev` is read-only).
+    fn base(&self, tmp_size: Option<u64>) -> Command {
         let mut command = Command::new(&self.program);
         command.args([
             "--unshare-all",
@@ -190,9 +214,13 @@ impl Bwrap {
             "/proc",
             "--dev",
             "/dev",
-            "--tmpfs",
-            "/tmp",
+            "--remount-ro",
+            "/dev",
         ]);
+        if let Some(size) = tmp_size {
+            command.arg("--size").arg(size.to_string());
+        }
+        command.args(["--tmpfs", "/tmp"]);
         // The system's programs and libraries (on merged-/usr systems
         // /bin, /lib, ... are links into /usr).
         for dir in [
@@ -244,9 +272,17 @@ impl Bwrap {
     }
 
     /// The sandbox of one build (`writable`: its target folder can be
-    /// written) or one test run (nothing but /tmp can be).
-    fn command(&self, kit: &Path, target: &Path, writable: bool) -> Command {
-        let mut command = self.base();
+    /// written) or one test run (nothing but /tmp can be), under `limits`'
+    /// `caps`.
+    fn command(
+        &self,
+        kit: &Path,
+        target: &Path,
+        writable: bool,
+        limits: &Limits,
+        caps: &Caps,
+    ) -> Command {
+        let mut command = self.base(limits.tmp_size(caps));
         command
             .arg("--ro-bind")
             .arg(kit)
@@ -275,13 +311,13 @@ impl Bwrap {
                 .env("CARGO_INCREMENTAL", "0")
                 .env("CARGO_TERM_COLOR", "never");
         }
-        command.arg("--");
+        command.arg("--").args(limits.wrapper(caps));
         command
     }
 
     /// Makes a sandbox with a nested one in it, as a test run does.
     fn probe(&self) -> Result<(), String> {
-        let mut command = self.base();
+        let mut command = self.base(None);
         command.args([
             "--",
             BWRAP_INSIDE,

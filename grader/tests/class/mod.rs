@@ -1,8 +1,10 @@
 //! The grader's test classes: what each student hands in (the honest
-//! ways in `write_class`, the attacks in attacks.rs), and the helpers that
-//! write and read them.
+//! ways in `write_class`, the attacks in attacks.rs, the programs that try
+//! to take the computer in hogs.rs), and the helpers that write and read
+//! them.
 
 pub mod attacks;
+pub mod hogs;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -328,6 +330,38 @@ pub fn write_unsafe_class(submissions: &Path) {
             &attacks::LEAVE_A_DAEMON.replace("--TOKEN", &token()),
         ),
     );
+}
+
+/// The name the memory hog runs under, seen from outside the sandbox.
+pub fn hog_tag() -> String {
+    format!("hog-of-the-grader-tests-{}", std::process::id())
+}
+
+/// Graded with small limits: a correct lab 1, four lab 1 servers that
+/// each try to take one resource of the computer first, and a lab 1
+/// server whose build takes the memory, handed in with a correct lab 2.
+pub fn write_limits_class(submissions: &Path) {
+    lab1_in(&submissions.join("correct/labs"), true);
+    for (id, attack) in [
+        ("memory-hog", hogs::MEMORY_HOG.replace("TAG", &hog_tag())),
+        ("fork-bomb", hogs::FORK_BOMB.into()),
+        ("disk-filler", hogs::DISK_FILLER.into()),
+        ("cpu-spinner", hogs::CPU_SPINNER.into()),
+        ("build-hog", hogs::BUILD_HOG.into()),
+    ] {
+        let dir = submissions.join(id).join("labs");
+        lab1_in(&dir, true);
+        write(
+            &dir.join("lab1_server.rs"),
+            attacks::with_attack(&solution("lab1_server.rs"), &attack),
+        );
+    }
+    for file in lab_files(2) {
+        write(
+            &submissions.join("build-hog/labs").join(&file),
+            solution(&file),
+        );
+    }
 }
 
 /// The labs of the kit, from its tests/labN.rs files.
