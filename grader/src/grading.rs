@@ -269,18 +269,13 @@ pub fn grade(
             grade.missing = missing;
         }
         for hit in &grade.limits {
-            problems.push(Text {
-                en: format!(
-                    "lab {}: hit the limit of {}",
-                    lab.number,
-                    hit.name(Lang::En)
-                ),
-                es: format!(
-                    "lab {}: llegó al límite de {}",
-                    lab.number,
-                    hit.name(Lang::Es)
-                ),
-            });
+            problems.push(text!(
+                en: "lab {number}: hit the limit of {limit}",
+                es: "lab {number}: llegó al límite de {límite}",
+                number = lab.number,
+                limit = hit.name(Lang::En),
+                límite = hit.name(Lang::Es),
+            ));
         }
         if !grade.leftovers.is_empty() {
             let n = grade.leftovers.len();
@@ -333,18 +328,13 @@ fn build_with_stubs(
             let Some(lab) = cx.kit.lab_of_file(&file) else {
                 return Err(BuildStopped(hit).into());
             };
-            problems.push(Text {
-                en: format!(
-                    "lab {}: the build of labs/{file} hit its limit of {}",
-                    lab.number,
-                    hit.name(Lang::En)
-                ),
-                es: format!(
-                    "lab {}: la compilación de labs/{file} llegó a su límite de {}",
-                    lab.number,
-                    hit.name(Lang::Es)
-                ),
-            });
+            problems.push(text!(
+                en: "lab {number}: the build of labs/{file} hit its limit of {limit}",
+                es: "lab {number}: la compilación de labs/{file} llegó a su límite de {límite}",
+                number = lab.number,
+                limit = hit.name(Lang::En),
+                límite = hit.name(Lang::Es),
+            ));
             let why = format!(
                 "the compiler was stopped at the build's limit of {} while it compiled this \
                  program (an enormous constant or static? an include_bytes! of a file that \

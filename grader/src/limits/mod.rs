@@ -94,16 +94,20 @@ impl Hit {
     /// `memory (256 MiB)`, «memoria (256 MiB)».
     pub fn name(self, lang: Lang) -> String {
         let mib = |bytes: u64| format!("{} MiB", bytes / MIB);
-        match (self, lang) {
-            (Hit::Memory(b), Lang::En) => format!("memory ({})", mib(b)),
-            (Hit::Memory(b), Lang::Es) => format!("memoria ({})", mib(b)),
-            (Hit::Processes(n), Lang::En) => format!("processes and threads ({n})"),
-            (Hit::Processes(n), Lang::Es) => format!("procesos e hilos ({n})"),
-            (Hit::Disk(b), Lang::En) => format!("disk ({})", mib(b)),
-            (Hit::Disk(b), Lang::Es) => format!("disco ({})", mib(b)),
-            (Hit::CpuTime(t), Lang::En) => format!("CPU time ({} s)", t.as_secs()),
-            (Hit::CpuTime(t), Lang::Es) => format!("tiempo de CPU ({} s)", t.as_secs()),
-        }
+        let text = match self {
+            Hit::Memory(b) => text!(en: "memory ({size})", es: "memoria ({size})", size = mib(b)),
+            Hit::Processes(n) => text!(
+                en: "processes and threads ({n})",
+                es: "procesos e hilos ({n})",
+            ),
+            Hit::Disk(b) => text!(en: "disk ({size})", es: "disco ({size})", size = mib(b)),
+            Hit::CpuTime(t) => text!(
+                en: "CPU time ({secs} s)",
+                es: "tiempo de CPU ({secs} s)",
+                secs = t.as_secs(),
+            ),
+        };
+        text.get(lang).to_string()
     }
 
     /// Whether the grader stopped the whole run (CPU time, disk), rather
@@ -129,16 +133,13 @@ impl std::error::Error for BuildStopped {}
 impl BuildStopped {
     /// What the gradebook and the feedback say.
     pub fn problem(&self) -> Text {
-        Text {
-            en: format!(
-                "the build of these files hit its limit of {}: nothing could be graded",
-                self.0.name(Lang::En)
-            ),
-            es: format!(
-                "la compilación de estos archivos llegó a su límite de {}: no se pudo calificar nada",
-                self.0.name(Lang::Es)
-            ),
-        }
+        text!(
+            en: "the build of these files hit its limit of {limit}: nothing could be graded",
+            es: "la compilación de estos archivos llegó a su límite de {límite}: no se pudo \
+                 calificar nada",
+            limit = self.0.name(Lang::En),
+            límite = self.0.name(Lang::Es),
+        )
     }
 }
 
@@ -211,37 +212,33 @@ impl Limits {
             .join(", ")
         };
         let (tests, build) = (caps(&self.tests), caps(&self.build));
-        match (&self.how, lang) {
-            (How::Off, Lang::En) => "limits: none (--no-limits)".into(),
-            (How::Off, Lang::Es) => "límites: ninguno (--no-limits)".into(),
-            (How::None, Lang::En) => format!(
-                "WARNING: no limits on {}: one student's program can take the whole computer",
-                std::env::consts::OS
+        let os = std::env::consts::OS;
+        let text = match &self.how {
+            How::Off => {
+                text!(en: "limits: none (--no-limits)", es: "límites: ninguno (--no-limits)")
+            }
+            How::None => text!(
+                en: "WARNING: no limits on {os}: one student's program can take the whole computer",
+                es: "ADVERTENCIA: sin límites en {os}: el programa de un alumno puede acaparar la \
+                     computadora",
             ),
-            (How::None, Lang::Es) => format!(
-                "ADVERTENCIA: sin límites en {}: el programa de un alumno puede acaparar la computadora",
-                std::env::consts::OS
+            How::Cgroup(tree) => text!(
+                en: "limits per lab's tests: {tests}; per build: {build} (a {kind} per run)",
+                es: "límites por los tests de un lab: {tests}; por compilación: {build} (un {kind} \
+                     por corrida)",
+                kind = tree.kind(),
             ),
-            (How::Cgroup(tree), Lang::En) => format!(
-                "limits per lab's tests: {tests}; per build: {build} (a {} per run)",
-                tree.kind()
+            How::Rlimits(why) => text!(
+                en: "limits per lab's tests: {tests}; per build: {build}; as resource limits of \
+                     each process only ({why}): which limit a run hit is not reported. For a \
+                     control group per run, see docs/en/instructors.md#limits-per-run",
+                es: "límites por los tests de un lab: {tests}; por compilación: {build}; solo como \
+                     límites de recursos de cada proceso ({why}): no se informa qué límite alcanzó \
+                     una corrida. Para un grupo de control por corrida, mira \
+                     docs/es/instructors.md#límites-por-corrida",
             ),
-            (How::Cgroup(tree), Lang::Es) => format!(
-                "límites por los tests de un lab: {tests}; por compilación: {build} (un {} por corrida)",
-                tree.kind()
-            ),
-            (How::Rlimits(why), Lang::En) => format!(
-                "limits per lab's tests: {tests}; per build: {build}; as resource limits of each \
-                 process only ({why}): which limit a run hit is not reported. For a control group \
-                 per run, see docs/en/instructors.md#limits-per-run"
-            ),
-            (How::Rlimits(why), Lang::Es) => format!(
-                "límites por los tests de un lab: {tests}; por compilación: {build}; solo como \
-                 límites de recursos de cada proceso ({why}): no se informa qué límite alcanzó una \
-                 corrida. Para un grupo de control por corrida, mira \
-                 docs/es/instructors.md#límites-por-corrida"
-            ),
-        }
+        };
+        text.get(lang).to_string()
     }
 
     /// Prepares `command` (not started yet) to run under `caps`; the
