@@ -276,15 +276,32 @@ fn student(id: &str) -> &'static Value {
 fn row(id: &str) -> BTreeMap<String, String> {
     let csv = graded().csv.trim_start_matches('\u{feff}');
     let mut lines = csv.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let header = fields(lines.next().unwrap());
     let line = lines
-        .find(|l| l.split(',').next() == Some(id))
+        .map(fields)
+        .find(|fields| fields.first().map(String::as_str) == Some(id))
         .unwrap_or_else(|| panic!("no row for {id} in grades.csv:\n{csv}"));
-    header
-        .iter()
-        .map(|h| h.to_string())
-        .zip(line.splitn(header.len(), ',').map(str::to_string))
-        .collect()
+    header.into_iter().zip(line).collect()
+}
+
+/// The fields of a line of CSV: a field in quotes may hold commas, and
+/// `""` for a quote.
+fn fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
 }
 
 fn lab_status(id: &str, lab: &str) -> String {
