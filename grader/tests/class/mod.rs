@@ -212,17 +212,17 @@ pub fn write_class(root: &Path, submissions: &Path) {
         (1 << 30) + (64 << 20),
     );
 
-    // Two students with the same lab 1, not the reference: one laid out
-    // and commented differently.
-    let twin = solution("lab1_server.rs")
-        + "\n#[allow(dead_code)]\nfn twins() -> u32 {\n    let shared = 40;\n    shared + 2\n}\n";
-    write(&submissions.join("twin-a/labs/lab1_server.rs"), &twin);
+    // Two students with the same lab 1 server, their own and not the
+    // reference: one laid out and commented differently.
+    write(&submissions.join("twin-a/labs/lab1_server.rs"), TWIN_SERVER);
     write(
         &submissions.join("twin-b/labs/lab1_server.rs"),
-        twin.replace(
-            "    shared + 2\n",
-            "    // the answer\n    shared   +   2\n",
-        ),
+        TWIN_SERVER
+            .replace(
+                "    let mut chunk = [0u8; 1024];\n",
+                "    // a chunk at a time\n    let mut chunk = [0u8;  1024];\n",
+            )
+            .replace("fn echo(", "fn echo (\n"),
     );
     for id in ["twin-a", "twin-b"] {
         write(
@@ -596,3 +596,61 @@ pub fn processes_with(word: &str) -> Vec<String> {
         .filter(|c| c.contains(word))
         .collect()
 }
+
+/// A lab 1 server written otherwise than the reference (its own helpers,
+/// `incoming()`, another loop), as a student might write it: what two
+/// students who shared their own work hand in.
+const TWIN_SERVER: &str = r#"use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    #[arg(long, default_value_t = 6667)]
+    port: u16,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let addr = format!("{}:{}", args.host, args.port);
+    let listener = match TcpListener::bind(&addr) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("error: could not listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(bound) => eprintln!("listening on {bound}"),
+        Err(e) => {
+            eprintln!("error: {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    for client in listener.incoming() {
+        let Ok(mut stream) = client else { continue };
+        let who = stream.peer_addr().map(|a| a.to_string()).unwrap_or_default();
+        eprintln!("{who} connected");
+        if let Err(e) = echo(&mut stream) {
+            eprintln!("error: {who}: {e}");
+        }
+        eprintln!("{who} left");
+    }
+    ExitCode::SUCCESS
+}
+
+fn echo(stream: &mut TcpStream) -> io::Result<()> {
+    let mut chunk = [0u8; 1024];
+    loop {
+        match stream.read(&mut chunk)? {
+            0 => break Ok(()),
+            n => stream.write_all(&chunk[..n])?,
+        }
+    }
+}
+"#;
