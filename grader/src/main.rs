@@ -39,6 +39,7 @@ mod labfiles;
 mod libtest;
 mod limits;
 mod messages;
+mod order;
 mod procs;
 mod progress;
 mod report;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
-use crate::report::spanish_order;
+use crate::order::spanish_order;
 use crate::submission::Student;
 
 pub struct Roster {

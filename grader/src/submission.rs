@@ -16,6 +16,7 @@ use crate::archive::{self, Budget, Entry, Format, Kind};
 use crate::kit::Kit;
 use crate::labfiles;
 use crate::lang::{Text, count, plural};
+use crate::order::spanish_order;
 
 pub struct Student {
     /// The entry's name (an archive's without its extension).
@@ -46,7 +47,8 @@ const OTHER_ARCHIVES: &[&str] = &[
 /// Files a system leaves in a folder: not a student.
 const SYSTEM_FILES: &[&str] = &["thumbs.db", "desktop.ini"];
 
-/// One student per name in `dir` (a folder, an archive, or both), by id.
+/// One student per name in `dir` (a folder, an archive, or both), in the
+/// order a Spanish reader expects.
 pub fn list_students(dir: &Path) -> anyhow::Result<Vec<Student>> {
     let mut students: BTreeMap<String, Student> = BTreeMap::new();
     for entry in fs::read_dir(dir).with_context(|| format!("could not read {}", dir.display()))? {
@@ -93,6 +95,7 @@ pub fn list_students(dir: &Path) -> anyhow::Result<Vec<Student>> {
         }
     }
     let mut students: Vec<Student> = students.into_values().collect();
+    students.sort_by(|a, b| spanish_order(&a.id, &b.id));
     for student in &mut students {
         student.sources.sort();
     }
