@@ -18,7 +18,7 @@ use crate::libtest::Outcome;
 /// The result's size at most, as JSON: base64 makes it 80,000 bytes, under
 /// the 100,000 the workflow's step allows itself and Linux's 131,072.
 pub const MAX_BYTES: usize = 60_000;
-/// A message is first cut to this many characters, then shorter if need be.
+/// A message is cut to this many characters, or to the most that fits.
 const MAX_MESSAGE: usize = 1_500;
 
 struct Test {
@@ -53,9 +53,8 @@ pub fn result(student: &StudentGrade) -> Value {
         }
     }
     let all_passed = student.labs.iter().all(|lab| lab.score() == 100.0);
-    let mut limit = MAX_MESSAGE;
-    loop {
-        let value = json!({
+    let value = |limit: usize| {
+        json!({
             "version": 1,
             "status": if all_passed { "pass" } else { "fail" },
             "max_score": tests.len(),
@@ -65,12 +64,23 @@ pub fn result(student: &StudentGrade) -> Value {
                 "score": u32::from(t.passed),
                 "message": cut(&t.message, limit),
             })).collect::<Vec<_>>(),
-        });
-        if limit == 0 || value.to_string().len() <= MAX_BYTES {
-            return value;
-        }
-        limit /= 2;
+        })
+    };
+    let fits = |limit: usize| value(limit).to_string().len() <= MAX_BYTES;
+    if fits(MAX_MESSAGE) {
+        return value(MAX_MESSAGE);
     }
+    // The longest cut that fits: fits(low) holds, fits(high) does not.
+    let (mut low, mut high) = (0, MAX_MESSAGE);
+    while high - low > 1 {
+        let middle = (low + high) / 2;
+        if fits(middle) {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    value(low)
 }
 
 /// What a lab whose tests did not run (or were stopped) says, once.
