@@ -33,7 +33,8 @@ struct Args {
     port: u16,
 }
 
-fn main() -> ExitCode {
+#[tokio::main]
+async fn main() -> ExitCode {
     // A failure is news for the user, not a bug in the program: say what
     // failed in one line, never with a backtrace (even with RUST_BACKTRACE=1).
     match run(Args::parse()).await {
