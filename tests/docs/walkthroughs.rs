@@ -47,6 +47,21 @@ fn both_languages_have_the_same_sections_and_code_blocks() {
 }
 
 #[test]
+fn no_doc_has_the_same_section_twice() {
+    check_each(doc_pairs(), |(name, en, es)| {
+        for (language, doc) in [("en", &en), ("es", &es)] {
+            let sections = headings(doc, "## ");
+            for (i, heading) in sections.iter().enumerate() {
+                assert!(
+                    !sections[..i].contains(heading),
+                    "docs/{language}/{name}: the section `{heading}` comes twice"
+                );
+            }
+        }
+    });
+}
+
+#[test]
 fn the_steps_of_each_walkthrough_are_the_todos_of_its_starters() {
     check_each(labs(), |lab| {
         let mut todos = BTreeSet::new();
