@@ -99,8 +99,12 @@ pub fn make(kit: &Path, dir: &Path, options: &Options) -> anyhow::Result<Vec<Tex
         fs::write(&config, &clean)?;
     }
     if options.offline {
-        let lines = cargo(&dir, &["vendor", "--locked", "--quiet", "vendor"])
+        // Not --quiet: cargo 1.95 then leaves out the lines this needs.
+        let lines = cargo(&dir, &["vendor", "--locked", "vendor"])
             .context("could not vendor the crates (cargo vendor)")?;
+        if !lines.contains("[source.") {
+            bail!("cargo vendor did not print the [source] lines that point cargo to vendor/");
+        }
         fs::write(
             &config,
             format!("{}\n{VENDORED}\n{}", clean.trim_end(), lines.trim()) + "\n",
