@@ -228,8 +228,8 @@ fn read_given(path: &Path) -> anyhow::Result<Option<BTreeSet<(String, String)>>>
 /// Writes the manifest: the tests the starters pass, lab by lab.
 pub fn write_given(root: &Path, passed: &[(String, String)]) -> anyhow::Result<PathBuf> {
     let mut text = format!(
-        "# The tests that the untouched starters in labs/ already pass (--help,\n\
-         # --version, a port in use, ...): they check code the kit gave, so the\n\
+        "# The tests that the untouched starters in labs/ already pass (such as\n\
+         # --help and --version): they check code the kit gave, so the\n\
          # grader scores them as \"given\" and they count for nothing.\n\
          # Written by `{WRITE_GIVEN}`;\n\
          # .ci/run checks that it matches what the starters pass.\n"
