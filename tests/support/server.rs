@@ -21,7 +21,11 @@ use super::running::Running;
 /// also the running program (`Deref`): type on its stdin, read its stdout.
 pub struct Server {
     running: Running,
+    /// Where the tests connect: the server, or the tap in front of it.
     pub addr: SocketAddr,
+    /// Where the server itself listens, as it announced: the same as
+    /// `addr` but behind the tap, which accepts every connection itself.
+    pub announced: SocketAddr,
     /// The tap the tests reach the server through, if asked for (kept so
     /// that dropping the server stops it too).
     tap: Option<Running>,
@@ -41,6 +45,7 @@ impl Server {
             None => Server {
                 running,
                 addr,
+                announced: addr,
                 tap: None,
             },
             Some(tap) => {
@@ -48,10 +53,10 @@ impl Server {
                 let mut args = vec!["--listen", "0", "--to", &to];
                 args.extend(tap.options.iter().map(String::as_str));
                 let mut tap = tap.program.spawn(&args);
-                let addr = tap.read_listening_line();
                 Server {
                     running,
-                    addr,
+                    addr: tap.read_listening_line(),
+                    announced: addr,
                     tap: Some(tap),
                 }
             }
