@@ -97,7 +97,7 @@ fn feedback_in(
 
 /// A lab's section: its heading, what was not handed in, what it left
 /// running, why its tests did not run (if they did not), the tests that
-/// fail, the given tests.
+/// fail, those that passed only alone, the given tests.
 fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
     heading(out, lab, lang);
     if let Some(paragraph) = untouched(lab, lang) {
@@ -111,6 +111,7 @@ fn lab_section(out: &mut String, lab: &LabGrade, lang: Lang) {
         return;
     }
     failures(out, lab, lang);
+    passed_alone(out, lab, lang);
     given(out, lab, lang);
 }
 
@@ -325,6 +326,24 @@ fn failures(out: &mut String, lab: &LabGrade, lang: Lang) {
     }
 }
 
+fn passed_alone(out: &mut String, lab: &LabGrade, lang: Lang) {
+    if lab.passed_alone.is_empty() {
+        return;
+    }
+    let number = lab.number;
+    let text = text!(
+        en: "Passed when run again alone, after failing among this lab's tests run at once (they \
+             count as passed): {list}. Alone, a test has the computer to itself; if one fails on \
+             yours too (`cargo test --test lab{number} NAME`), look at what your program waits for.\n",
+        es: "Pasaron al correrlos otra vez solos, tras fallar entre los tests de este lab corridos \
+             a la vez (cuentan como pasados): {list}. Solo, un test tiene la computadora para él; \
+             si alguno falla también en la tuya (`cargo test --test lab{number} NOMBRE`), revisa \
+             qué espera tu programa.\n",
+        list = lab.passed_alone.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
+    );
+    let _ = writeln!(out, "{}", text.get(lang));
+}
+
 fn given(out: &mut String, lab: &LabGrade, lang: Lang) {
     let given: Vec<String> = lab
         .tests
@@ -390,6 +409,7 @@ mod tests {
                 first_step: Some(1),
                 limits: Vec::new(),
                 usage: None,
+                passed_alone: Vec::new(),
             }],
             seconds: 1.0,
             problems: Vec::new(),

@@ -144,6 +144,9 @@ struct LabJson<'a> {
     limits: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     usage: Option<Usage>,
+    /// Tests that failed among the others and passed when run alone.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    passed_alone: &'a Vec<String>,
     tests: Vec<TestJson<'a>>,
 }
 
@@ -203,6 +206,7 @@ fn lab_json(lab: &LabGrade, lang: Lang) -> LabJson<'_> {
         leftovers: &lab.leftovers,
         limits: lab.limits.iter().map(|hit| hit.name(lang)).collect(),
         usage: lab.usage,
+        passed_alone: &lab.passed_alone,
         tests,
     }
 }
@@ -333,6 +337,7 @@ mod tests {
                 first_step: Some(1),
                 limits: Vec::new(),
                 usage: None,
+                passed_alone: Vec::new(),
             }],
             seconds: 1.0,
             problems,

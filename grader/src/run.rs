@@ -200,21 +200,27 @@ impl Slot {
     }
 
     /// One lab's test binary, run as `cargo test --no-fail-fast --test LAB`
-    /// runs it, killed (with every program it started) at `limit`, under
-    /// `limits`' caps for tests; its failure messages in `lang`.
+    /// runs it (or only its test named `only`), killed (with every program
+    /// it started) at `limit`, under `limits`' caps for tests; its failure
+    /// messages in `lang`.
     pub fn test(
         &self,
         sandbox: &Sandbox,
         executable: &Path,
+        only: Option<&str>,
         limit: Duration,
         lang: Lang,
         limits: &Limits,
     ) -> anyhow::Result<Output> {
+        let mut args = vec!["--format", "pretty"];
+        if let Some(name) = only {
+            args.extend(["--exact", name]);
+        }
         let mut command = sandbox.test(
             &self.kit,
             &self.target,
             executable,
-            &["--format", "pretty"],
+            &args,
             limits,
             &limits.tests,
         );
