@@ -171,9 +171,9 @@ fn say_goodbye(_stream: &mut TcpStream) -> io::Result<()> {
     //   of the stream, and what it still says reaches us.
     //   (Drop the `_` from a parameter's name when you use it.)
     // TODO (paso 5): di adios y deja de enviar.
-    //   Envía `adios` y su \n, y luego cierra solo la mitad de envío de la
-    //   conexión (shutdown(Shutdown::Write)): el otro lado lee el final del
-    //   flujo, y lo que todavía diga nos sigue llegando.
+    //   Envía `adios` y su \n, y luego cierra solo la mitad de escritura de
+    //   la conexión (shutdown(Shutdown::Write)): el otro lado lee el final
+    //   del flujo, y lo que todavía diga nos sigue llegando.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
         "paso 5: di adios y deja de enviar; mira docs/es/lab3.md, paso 5 / step 5: say adios, and stop sending; see docs/en/lab3.md, step 5"

@@ -228,9 +228,9 @@ fn say_goodbye(stream: &mut TcpStream) -> io::Result<()> {
     //   connection only (shutdown(Shutdown::Write)): the peer reads the end
     //   of the stream, and what it still says reaches us.
     // PASO 5: di adios y deja de enviar
-    //   Envía `adios` y su \n, y luego cierra solo la mitad de envío de la
-    //   conexión (shutdown(Shutdown::Write)): el otro lado lee el final del
-    //   flujo, y lo que todavía diga nos sigue llegando.
+    //   Envía `adios` y su \n, y luego cierra solo la mitad de escritura de
+    //   la conexión (shutdown(Shutdown::Write)): el otro lado lee el final
+    //   del flujo, y lo que todavía diga nos sigue llegando.
     stream.write_all(b"adios\n")?;
     stream.shutdown(Shutdown::Write)
 }
