@@ -68,7 +68,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     // TODO (paso 1): escucha o di por qué no.
     //   Escucha en la dirección `args.host:args.port` (armada con format!)
     //   con TcpListener::bind; si falla, el error debe nombrar la dirección
-    //   (with_context). Escribe `listening on IP:PORT` en stderr con la
+    //   (with_context). Escribe `listening on IP:PUERTO` en stderr con la
     //   dirección de verdad enlazada (local_addr): los tests leen esa
     //   línea. Después atiende a los clientes (serve) y regresa Ok(()).
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
@@ -82,14 +82,15 @@ fn serve(_listener: &TcpListener) {
     // TODO (step 2): accept the clients, one at a time.
     //   Forever: accept() the next client, say on stderr who connected,
     //   serve it with handle_client, and say when it left (or its error).
-    //   A failed accept, or one client's error, ends that client, never
-    //   the server.
+    //   A failed accept is said and skipped, and one client's error ends
+    //   that client only: neither ends the server.
     //   (Drop the `_` from a parameter's name when you use it.)
     // TODO (paso 2): acepta a los clientes, uno a la vez.
     //   Para siempre: acepta (accept()) al siguiente cliente, di en stderr
     //   quién se conectó, atiéndelo con handle_client y di cuándo se fue
-    //   (o su error). Un accept que falla, o el error de un cliente,
-    //   termina con ese cliente, nunca con el servidor.
+    //   (o su error). Un accept que falla se dice y se salta, y el error
+    //   de un cliente termina solo con ese cliente: ninguno termina con el
+    //   servidor.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
         "paso 2: acepta a los clientes, uno a la vez; mira docs/es/lab1.md, paso 2 / step 2: accept the clients, one at a time; see docs/en/lab1.md, step 2"

@@ -68,7 +68,7 @@ fn run(_args: Args) -> anyhow::Result<()> {
     //   (Drop the `_` from a parameter's name when you use it.)
     // TODO (paso 1): escucha y atiende a un cliente a la vez.
     //   Como lo hace tu servidor del lab 1: escucha en `args.host:args.port`
-    //   (el error nombra la dirección), escribe `listening on IP:PORT` y
+    //   (el error nombra la dirección), escribe `listening on IP:PUERTO` y
     //   luego atiende.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(

@@ -231,7 +231,7 @@ fn admit(_room: &Room, _tasks: &TaskTracker, _stream: TcpStream, _addr: SocketAd
     //   desde ahora), crea la escritora (write_to_client) y la lectora
     //   (handle_client) en el tracker, cada una con un clon de `hang_up`,
     //   avisa a los demás que entró (relay), mételo en la sala y escribe
-    //   `* IP:PORT joined`.
+    //   `* IP:PUERTO joined`.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
         "paso 3: un cliente entra: sus dos tareas; mira docs/es/lab5.md, paso 3 / step 3: a client joins: its two tasks; see docs/en/lab5.md, step 3"
@@ -455,7 +455,7 @@ fn leave(_room: &Room, _addr: SocketAddr, _farewell: Option<&str>) {
     //   que hacer). Pon sus últimas palabras, con su \n, en el canal de la
     //   sala (Said::Farewell para él: un texto vacío si no tiene, para que
     //   su escritor termine de todos modos), diles a los demás que se fue
-    //   (relay) y escribe `* IP:PORT left`.
+    //   (relay) y escribe `* IP:PUERTO left`.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
         "paso 9: entrar y salir de la sala; mira docs/es/lab5.md, paso 9 / step 9: in and out of the room; see docs/en/lab5.md, step 9"

@@ -59,7 +59,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     //   error names the address), print `listening on IP:PORT`, then serve.
     // PASO 1: escucha y atiende a un cliente a la vez
     //   Como lo hace tu servidor del lab 1: escucha en `args.host:args.port`
-    //   (el error nombra la dirección), escribe `listening on IP:PORT` y
+    //   (el error nombra la dirección), escribe `listening on IP:PUERTO` y
     //   luego atiende.
     let addr = format!("{}:{}", args.host, args.port);
     let listener =

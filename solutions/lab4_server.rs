@@ -231,7 +231,7 @@ fn admit(room: &Room, stream: TcpStream, alive: &Sender<()>) -> io::Result<()> {
     //   dos hilos lo comparten) y haz su cola: sync_channel(QUEUE_LEN). Con
     //   la sala tomada: lanza el escritor (write_to_client; tiene un clon de
     //   `alive` hasta que termina) y el lector (handle_client), avisa a la
-    //   sala que entró (relay de `* IP:PORT joined`), mételo en la sala, y
+    //   sala que entró (relay de `* IP:PUERTO joined`), mételo en la sala, y
     //   escribe esa misma línea en stdout. Lanza los hilos con el `spawn`
     //   dado.
     let addr = stream.peer_addr()?;
@@ -337,7 +337,7 @@ fn handle_client(room: &Room, stream: &TcpStream, addr: SocketAddr) {
     //   and leave the room with those last words.
     // PASO 6: el lector
     //   Escucha las líneas del cliente a través de un BufReader del stream,
-    //   y dile cada una a la sala como `[IP:PORT] texto\n` (say). Las líneas
+    //   y dile cada una a la sala como `[IP:PUERTO] texto\n` (say). Las líneas
     //   que llegaron juntas se dicen juntas: júntalas en un String, y dilo
     //   cuando no quede otra línea entera en el búfer del lector (buffer()).
     //   Detente en la despedida (últimas palabras: `adios`), una línea
@@ -441,7 +441,7 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     // PASO 8: entrar y salir de la sala
     //   Con la sala tomada, saca al cliente (remove); si ya no estaba, no
     //   hay nada que hacer. Envíale sus últimas palabras si las hay (detrás
-    //   de lo que ya tiene encolado), diles a los demás `* IP:PORT left` y
+    //   de lo que ya tiene encolado), diles a los demás `* IP:PUERTO left` y
     //   escribe esa línea en stdout. Soltar al cliente suelta su cola: su
     //   escritor envía lo que queda y termina.
     let mut clients = room.lock().unwrap();

@@ -267,7 +267,7 @@ fn admit(room: &Room, tasks: &TaskTracker, stream: TcpStream, addr: SocketAddr) 
     //   desde ahora), crea la escritora (write_to_client) y la lectora
     //   (handle_client) en el tracker, cada una con un clon de `hang_up`,
     //   avisa a los demás que entró (relay), mételo en la sala y escribe
-    //   `* IP:PORT joined`.
+    //   `* IP:PUERTO joined`.
 
     // The writer sends whole batches: Nagle's delay would only add latency.
     let _ = stream.set_nodelay(true);
@@ -580,7 +580,7 @@ fn leave(room: &Room, addr: SocketAddr, farewell: Option<&str>) {
     //   que hacer). Pon sus últimas palabras, con su \n, en el canal de la
     //   sala (Said::Farewell para él: un texto vacío si no tiene, para que
     //   su escritor termine de todos modos), diles a los demás que se fue
-    //   (relay) y escribe `* IP:PORT left`.
+    //   (relay) y escribe `* IP:PUERTO left`.
     let mut members = room.lock().unwrap();
     // Not in the room any more: the server is closing and said adios already.
     if !members.clients.remove(&addr) {
