@@ -13,7 +13,7 @@
 //!     una tarea ocupa unos cientos de bytes y el runtime la despierta cuando
 //!     su socket está listo, así que unos pocos hilos atienden a miles de
 //!     clientes. La sala guarda una sola copia de lo que se dice, un canal que
-//!     cada escritor lee a su ritmo. El `adios` del operador detiene el bucle
+//!     cada escritora lee a su ritmo. El `adios` del operador detiene el bucle
 //!     de `accept` con `select!`, sin conectarse a sí mismo. Guía: docs/es/lab5.md
 //!
 //! Run it / Ejecútalo:
@@ -223,10 +223,10 @@ fn admit(_room: &Room, _tasks: &TaskTracker, _stream: TcpStream, _addr: SocketAd
     //   (relay), put it in the room, and print `* IP:PORT joined`.
     //   (Drop the `_` from a parameter's name when you use it.)
     // TODO (paso 3): un cliente entra: sus dos tareas.
-    //   Apaga el retraso de Nagle (set_nodelay: el escritor envía tandas
+    //   Apaga el retraso de Nagle (set_nodelay: la escritora envía tandas
     //   enteras) y parte el stream en su mitad de lectura y su mitad de
-    //   escritura (into_split). Haz un CancellationToken, `hang_up`: el
-    //   escritor lo cancela cuando termina el flujo. Con la sala tomada:
+    //   escritura (into_split). Haz un CancellationToken, `hang_up`: la
+    //   escritora lo cancela cuando termina el flujo. Con la sala tomada:
     //   suscríbete al canal de la sala (subscribe: así el cliente oye todo
     //   desde ahora), crea la escritora (write_to_client) y la lectora
     //   (handle_client) en el tracker, cada una con un clon de `hang_up`,
@@ -389,7 +389,7 @@ async fn handle_client(
     //   El lector del lab 4 (juntar las líneas que llegaron juntas, decirlas,
     //   detenerse en la despedida, una línea demasiado larga o el final,
     //   salir con las últimas palabras), a través de un BufReader de
-    //   READ_BUFFER bytes (with_capacity), con una cosa más: el escritor
+    //   READ_BUFFER bytes (with_capacity), con una cosa más: la escritora
     //   puede colgar primero (soltó a un cliente que dejó de leer), y el
     //   cliente puede estar callado; así que espera (tokio::select!) lo que
     //   llegue primero, una línea (hear) o que se cancele `hang_up` (ese es
@@ -454,7 +454,7 @@ fn leave(_room: &Room, _addr: SocketAddr, _farewell: Option<&str>) {
     //   Con la sala tomada, saca al cliente (si ya no estaba, no hay nada
     //   que hacer). Pon sus últimas palabras, con su \n, en el canal de la
     //   sala (Said::Farewell para él: un texto vacío si no tiene, para que
-    //   su escritor termine de todos modos), diles a los demás que se fue
+    //   su escritora termine de todos modos), diles a los demás que se fue
     //   (relay) y escribe `* IP:PUERTO left`.
     //   (Quítale el `_` al nombre de un parámetro cuando lo uses.)
     todo!(
