@@ -332,13 +332,15 @@ fn passed_alone(out: &mut String, lab: &LabGrade, lang: Lang) {
     }
     let number = lab.number;
     let text = text!(
-        en: "Passed when run again alone, after failing among this lab's tests run at once (they \
-             count as passed): {list}. Alone, a test has the computer to itself; if one fails on \
-             yours too (`cargo test --test lab{number} NAME`), look at what your program waits for.\n",
-        es: "Pasaron al correrlos otra vez solos, tras fallar entre los tests de este lab corridos \
-             a la vez (cuentan como pasados): {list}. Solo, un test tiene la computadora para él; \
-             si alguno falla también en la tuya (`cargo test --test lab{number} NOMBRE`), revisa \
-             qué espera tu programa.\n",
+        en: "Passed when run again by itself, after missing a deadline among this lab's tests \
+             run at once (they count as passed): {list}. A computer busy with many tests can \
+             make a program late; if one fails on yours too (`cargo test --test lab{number} -- \
+             --exact NAME`), look at what your program waits for.\n",
+        es: "Pasaron al correrlos otra vez, cada uno por su cuenta, tras pasarse de un plazo \
+             entre los tests de este lab corridos a la vez (cuentan como pasados): {list}. Una \
+             computadora ocupada con muchos tests puede retrasar a un programa; si alguno falla \
+             también en la tuya (`cargo test --test lab{number} -- --exact NOMBRE`), revisa qué \
+             espera tu programa.\n",
         list = lab.passed_alone.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", "),
     );
     let _ = writeln!(out, "{}", text.get(lang));

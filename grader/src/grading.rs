@@ -5,7 +5,7 @@
 //! and the scores.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
@@ -391,14 +391,32 @@ fn run_lab(
         .get(&lab.name)
         .with_context(|| format!("cargo built no test executable for tests/{}.rs", lab.name))?;
     let scrub = |text: &str| scrub(text, slot, cx);
-    let run =
-        |only: Option<&str>| slot.test(cx.sandbox, executable, only, cx.limit, cx.lang, cx.limits);
-    let mut grade = lab_result(cx, lab, names, &run(None)?, &scrub);
+    let run = |only: Option<&str>, limit| {
+        slot.test(cx.sandbox, executable, only, limit, cx.lang, cx.limits)
+    };
+    let started = Instant::now();
+    let mut grade = lab_result(cx, lab, names, &run(None, cx.limit)?, &scrub);
+    // The time limit is the lab's, its runs again alone included.
+    let mut left = cx.limit.saturating_sub(started.elapsed());
+    if !slot.build_is_intact(build) {
+        return Ok(grade);
+    }
     for name in worth_running_alone(&grade) {
-        let out = run(Some(&name))?;
+        if left.is_zero() {
+            break;
+        }
+        let started = Instant::now();
+        let out = run(Some(&name), left)?;
+        left = left.saturating_sub(started.elapsed());
         grade
             .leftovers
             .extend(out.leftovers.iter().map(|l| scrub(l)));
+        for hit in &out.limits {
+            if !grade.limits.contains(hit) {
+                grade.limits.push(*hit);
+            }
+        }
+        grade.usage = most(grade.usage, out.usage);
         if passed_alone(&out, &name) {
             if let Some(test) = grade.tests.iter_mut().find(|t| t.name == name) {
                 test.outcome = Outcome::Passed;
@@ -409,34 +427,66 @@ fn run_lab(
     Ok(grade)
 }
 
-/// The failed tests of a lab to run again, alone: none when the run was
-/// stopped or failed more than `RETRIED_AT_MOST`.
+/// The failed tests of a lab to run again, alone: those whose message says
+/// a deadline passed, when there are no more than `RETRIED_AT_MOST`
+/// failures in all; none when the run hit a limit.
 fn worth_running_alone(grade: &LabGrade) -> Vec<String> {
-    let failed: Vec<String> = grade
+    let failed: Vec<&TestResult> = grade
         .failures()
         .filter(|t| matches!(t.outcome, Outcome::Failed(_)))
-        .map(|t| t.name.clone())
         .collect();
-    if grade.stopped() || failed.len() > RETRIED_AT_MOST {
+    if grade.stopped() || !grade.limits.is_empty() || failed.len() > RETRIED_AT_MOST {
         return Vec::new();
     }
     failed
+        .into_iter()
+        .filter(|t| matches!(&t.outcome, Outcome::Failed(message) if missed_a_deadline(message)))
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+/// Whether a failure's message says that a deadline passed (`within 5s`,
+/// `en menos de 5 s`, as the tests write it): what a loaded machine can
+/// cause. A wrong answer or a refused connection it cannot.
+fn missed_a_deadline(message: &str) -> bool {
+    ["within ", "en menos de "].iter().any(|phrase| {
+        message
+            .match_indices(phrase)
+            .any(|(at, _)| message[at + phrase.len()..].starts_with(|c: char| c.is_ascii_digit()))
+    })
 }
 
 /// Whether the run of the one test `name` passed it, within every limit.
 fn passed_alone(out: &Output, name: &str) -> bool {
-    !out.timed_out
+    out.success
+        && !out.timed_out
         && out.limits.is_empty()
         && libtest::parse_run(&out.stdout).get(name) == Some(&Outcome::Passed)
+}
+
+/// What two runs used: the higher peaks, the processor time of both.
+fn most(a: Option<Usage>, b: Option<Usage>) -> Option<Usage> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(Usage {
+            memory_mib: a.memory_mib.max(b.memory_mib),
+            processes: a.processes.max(b.processes),
+            disk_mib: a.disk_mib.max(b.disk_mib),
+            cpu_seconds: a.cpu_seconds + b.cpu_seconds,
+        }),
+        (a, b) => a.or(b),
+    }
 }
 
 /// A lab's tests run 32 at a time, and two or more students are graded at
 /// once: on a busy machine a correct program can miss a test's deadline
 /// (a room's close that has 3 s of its 5 left). When a lab has this many
-/// failures or fewer, each is run again, alone, and one that passes then
+/// failures or fewer, each that missed a deadline is run again, alone,
+/// within what is left of the lab's time limit, and one that passes then
 /// counts as passed (`passed_alone`, said in grades.json and the
 /// feedback): the same test, so a program that breaks the contract fails
-/// it again. More failures than this are the program's, not the load's.
+/// it again. More failures than this are the program's, not the load's; a
+/// run that hit a limit, or whose build a program changed, is not run
+/// again.
 const RETRIED_AT_MOST: usize = 3;
 
 /// A lab's grade from what its test binary printed (`out`), its messages
@@ -566,7 +616,9 @@ mod tests {
     }
 
     fn failed() -> Outcome {
-        Outcome::Failed("expected an echo".into())
+        Outcome::Failed(
+            "expected \"hola\" on lab1_client's stdout within 5s, got no whole line".into(),
+        )
     }
 
     #[test]
@@ -578,6 +630,27 @@ mod tests {
     #[test]
     fn more_failures_than_the_load_explains_are_not_run_again() {
         let grade = lab(&[failed(), failed(), failed(), failed(), Outcome::Passed]);
+        assert!(worth_running_alone(&grade).is_empty());
+    }
+
+    #[test]
+    fn only_a_missed_deadline_is_run_again() {
+        let wrong =
+            Outcome::Failed("expected \"hola\", got \"HOLA\" on lab1_client's stdout".into());
+        let grade = lab(&[failed(), wrong, Outcome::Passed]);
+        assert_eq!(worth_running_alone(&grade), ["server::t0"]);
+        assert!(missed_a_deadline(
+            "se esperaba que lab5_server saliera en menos de 5 s cuando el operador escribió adios"
+        ));
+        assert!(!missed_a_deadline(
+            "expected lab1_server to listen within the kit's rules"
+        ));
+    }
+
+    #[test]
+    fn a_run_that_hit_a_limit_is_not_run_again() {
+        let mut grade = lab(&[failed(), Outcome::Passed]);
+        grade.limits.push(Hit::Memory(512));
         assert!(worth_running_alone(&grade).is_empty());
     }
 
@@ -601,6 +674,9 @@ mod tests {
         };
         let ok = "running 1 test\ntest server::t1 ... ok\n";
         assert!(passed_alone(&out(ok, false), "server::t1"));
+        let mut failed_run = out(ok, false);
+        failed_run.success = false;
+        assert!(!passed_alone(&failed_run, "server::t1"));
         assert!(!passed_alone(&out(ok, true), "server::t1"));
         assert!(!passed_alone(&out(ok, false), "server::t2"));
         let failed = "running 1 test\ntest server::t1 ... FAILED\n";
