@@ -112,8 +112,15 @@ fn watch_the_hog(done: &AtomicBool) -> HogSeen {
             .and_then(|n| n.parse().ok())
             .unwrap_or(0)
     };
+    // Whether a process is still running (not gone, not a zombie).
+    let running = |status: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("State:"))
+            .is_some_and(|state| !state.trim_start().starts_with(['Z', 'X']))
+    };
     while !done.load(Ordering::Relaxed) {
-        let mut own = 0;
+        let mut sample = Vec::new();
         for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
             let Ok(cmdline) = fs::read(entry.path().join("cmdline")) else {
                 continue;
@@ -125,8 +132,23 @@ fn watch_the_hog(done: &AtomicBool) -> HogSeen {
             let status = fs::read_to_string(entry.path().join("status")).unwrap_or_default();
             pids.insert(entry.file_name());
             seen.resident_peak_kib = seen.resident_peak_kib.max(kib(&status, "VmHWM:"));
-            own += kib(&status, "RssAnon:") + kib(&status, "RssShmem:");
+            sample.push((
+                entry.path(),
+                kib(&status, "RssAnon:") + kib(&status, "RssShmem:"),
+            ));
         }
+        // A walk through /proc is not one instant: a copy read before the
+        // kernel stopped it, and the next copy read after it grew, were
+        // never both there. A copy only grows while it runs, so the copies
+        // still running after the walk held at least what was read of
+        // them at once; only they count.
+        let own: u64 = sample
+            .iter()
+            .filter(|(path, _)| {
+                running(&fs::read_to_string(path.join("status")).unwrap_or_default())
+            })
+            .map(|(_, kib)| kib)
+            .sum();
         seen.own_kib = seen.own_kib.max(own);
         // A sample, not a synchronisation: the hog is measured while it runs.
         std::thread::sleep(Duration::from_millis(2));
