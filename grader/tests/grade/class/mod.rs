@@ -469,14 +469,7 @@ pub fn write_big_target(path: &Path, files: &[(String, Vec<u8>)], size: u64) {
         out,
         flate2::Compression::fast(),
     ));
-    for (name, bytes) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(1_700_000_000);
-        tar.append_data(&mut header, name, bytes.as_slice())
-            .unwrap();
-    }
+    append_files(&mut tar, files);
     let mut header = tar::Header::new_gnu();
     header.set_size(size);
     header.set_mode(0o644);
@@ -489,11 +482,8 @@ pub fn write_big_target(path: &Path, files: &[(String, Vec<u8>)], size: u64) {
     tar.into_inner().unwrap().finish().unwrap();
 }
 
-pub fn tar_gz_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
+/// Each file of `files` into `tar`, by its name.
+fn append_files<W: std::io::Write>(tar: &mut tar::Builder<W>, files: &[(String, Vec<u8>)]) {
     for (name, bytes) in files {
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
@@ -502,6 +492,14 @@ pub fn tar_gz_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
         tar.append_data(&mut header, name, bytes.as_slice())
             .unwrap();
     }
+}
+
+pub fn tar_gz_of(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    append_files(&mut tar, files);
     tar.into_inner().unwrap().finish().unwrap()
 }
 
